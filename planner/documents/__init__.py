@@ -1,0 +1,1 @@
+"""Document handling: reading uploads, parsing policy structure, rendering Word files."""

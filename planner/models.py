@@ -1,0 +1,190 @@
+"""SQLModel tables. Times are stored in UTC; enums are stored as their string codes.
+
+Enum columns use plain VARCHAR (not a database enum type) so a new state or kind is
+a code change, not a schema migration, on both SQLite and PostgreSQL.
+"""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from planner.timeutil import now_utc
+
+
+def _code(length: int = 32) -> sa.String:
+    return sa.String(length)
+
+
+class UnitKind(StrEnum):
+    DIVISION = "division"          # 厅机关处室
+    AFFILIATE = "affiliate"        # 厅直属单位
+    CITY_BUREAU = "city_bureau"    # 市（州）交通运输局
+
+
+class EventKind(StrEnum):
+    PRESS_CONFERENCE = "press_conference"    # 新闻发布会
+    BRIEFING = "briefing"                    # 新闻通气会
+    INTERVIEW = "interview"                  # 记者采访
+    WRITTEN_QA = "written_qa"                # 答记者问
+    ONLINE_RELEASE = "online_release"        # 网上新闻发布
+    ONLINE_INTERVIEW = "online_interview"    # 在线访谈
+
+
+class EventStatus(StrEnum):
+    PLANNING = "planning"      # 策划中
+    APPROVED = "approved"      # 已批准
+    ANNOUNCED = "announced"    # 已预告
+    HELD = "held"              # 已举行
+    ARCHIVED = "archived"      # 已归档
+    CANCELLED = "cancelled"    # 已取消
+
+
+class DraftKind(StrEnum):
+    INTERPRETATION = "interpretation"  # 政策解读
+    QA = "qa"                          # 答记者问 / 答问口径
+
+
+class Disclosure(StrEnum):
+    """公开属性, set on every draft from its creation."""
+
+    PUBLIC = "public"            # 主动公开
+    ON_REQUEST = "on_request"    # 依申请公开
+    NOT_PUBLIC = "not_public"    # 不公开
+
+
+class DraftStatus(StrEnum):
+    DRAFT = "draft"  # 草稿; the review states arrive with the three-level review
+
+
+class SectionKind(StrEnum):
+    HEADING = "heading"          # a numbered heading with its text
+    PARAGRAPH = "paragraph"      # unnumbered body text
+    ATTACHMENT = "attachment"    # 附件 block
+    TABLE = "table"              # a table, rows kept in table_json
+
+
+class Unit(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    kind: str = Field(sa_type=_code(), default=UnitKind.DIVISION)
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    display_name: str = Field(max_length=64)
+    email: str | None = Field(default=None, max_length=254)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="SET NULL")
+    is_builtin: bool = False
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class Policy(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(default="", max_length=300)
+    doc_number: str = Field(default="", max_length=100)       # 发文字号
+    issuer: str = Field(default="", max_length=200)           # 发文机关
+    addressee: str = Field(default="", max_length=1000)       # 主送机关
+    issue_date: date | None = None
+    source_name: str = Field(default="", max_length=255)
+    raw_text: str = Field(default="", sa_type=sa.Text)
+    created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class PolicySection(SQLModel, table=True):
+    """One block of a policy's structure; the tree is kept by parent_id and position."""
+
+    __tablename__ = "policy_section"
+
+    id: int | None = Field(default=None, primary_key=True)
+    policy_id: int = Field(foreign_key="policy.id", ondelete="CASCADE", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="policy_section.id",
+                                  ondelete="CASCADE")
+    position: int = 0
+    level: int = 1
+    kind: str = Field(sa_type=_code(), default=SectionKind.HEADING)
+    label: str = Field(default="", max_length=32)      # 一、 / （三） / 第五条
+    path: str = Field(default="", max_length=128)      # citation path, e.g. 二、（三）
+    heading: str = Field(default="", sa_type=sa.Text)
+    text: str = Field(default="", sa_type=sa.Text)
+    table_json: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class Draft(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_type=_code())
+    title: str = Field(max_length=300)
+    policy_id: int | None = Field(default=None, foreign_key="policy.id", ondelete="SET NULL")
+    disclosure: str = Field(sa_type=_code(), default=Disclosure.PUBLIC)
+    disclosure_reason: str = Field(default="", sa_type=sa.Text)
+    status: str = Field(sa_type=_code(), default=DraftStatus.DRAFT)
+    template: str = Field(default="", max_length=64)
+    created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class DraftSection(SQLModel, table=True):
+    """One editable section of a draft; for a Q&A draft, one question and its answer."""
+
+    __tablename__ = "draft_section"
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = Field(foreign_key="draft.id", ondelete="CASCADE", index=True)
+    position: int = 0
+    key: str = Field(default="", max_length=64)
+    title: str = Field(default="", sa_type=sa.Text)     # section heading, or the question
+    body: str = Field(default="", sa_type=sa.Text)      # section text, or the answer
+    source_ref: str = Field(default="", max_length=500)  # 依据: the policy part it came from
+    version: int = 1
+    updated_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    updated_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class PressEvent(SQLModel, table=True):
+    __tablename__ = "press_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(max_length=128, unique=True)   # iCalendar UID, stable for the event's life
+    sequence: int = 0                               # iCalendar SEQUENCE, raised on reschedule
+    kind: str = Field(sa_type=_code())
+    status: str = Field(sa_type=_code(), default=EventStatus.PLANNING)
+    topic: str = Field(max_length=300)
+    starts_at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
+    ends_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    venue: str = Field(default="", max_length=200)
+    online_room: str = Field(default="", max_length=500)
+    spokespeople: str = Field(default="", max_length=500)   # names, separated by 、
+    host: str = Field(default="", max_length=100)           # 主持人
+    invited_media: str = Field(default="", sa_type=sa.Text)
+    agenda: str = Field(default="", sa_type=sa.Text)
+    policy_id: int | None = Field(default=None, foreign_key="policy.id", ondelete="SET NULL")
+    created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class EventDraftLink(SQLModel, table=True):
+    __tablename__ = "event_draft_link"
+
+    event_id: int = Field(foreign_key="press_event.id", ondelete="CASCADE", primary_key=True)
+    draft_id: int = Field(foreign_key="draft.id", ondelete="CASCADE", primary_key=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """登记备案: one row per write. The app never updates or deletes these rows."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True), index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=32)
+    entity_id: int | None = None
+    detail: str = Field(default="", sa_type=sa.Text)
