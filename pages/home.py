@@ -1,0 +1,41 @@
+"""工作台: the welcome screen, example data on an empty database, and what is coming up."""
+
+import streamlit as st
+
+import ui
+from planner.i18n import t
+from planner.services import drafts, events, policies, seed
+from planner.timeutil import format_office
+
+st.title(t("app.title"))
+
+with ui.db_session() as session:
+    empty = seed.is_empty(session)
+
+if empty:
+    st.info(t("home.empty_intro"))
+    if st.button(t("home.load_examples"), key="home_load_examples", type="primary"):
+        result = ui.run_action(lambda session, actor: seed.load_examples(session, actor=actor))
+        if result is not None:
+            st.success(t("home.examples_loaded"))
+            st.rerun()
+    st.stop()
+
+with ui.db_session() as session:
+    policy_rows = policies.list_policies(session)
+    draft_rows = drafts.list_drafts(session)
+    event_rows = events.list_events(session)
+
+col_policies, col_drafts, col_events = st.columns(3)
+col_policies.metric(t("home.metric_policies"), len(policy_rows))
+col_drafts.metric(t("home.metric_drafts"), len(draft_rows))
+col_events.metric(t("home.metric_events"), len(event_rows))
+
+st.subheader(t("home.recent_events"))
+for event in event_rows[:5]:
+    st.markdown(f"- {format_office(event.starts_at)} · {ui.label('event.kind', event.kind)} · "
+                f"{ui.escape_md(event.topic)}")
+
+st.subheader(t("home.recent_drafts"))
+for draft in draft_rows[:5]:
+    st.markdown(f"- {ui.label('draft.kind', draft.kind)} · {ui.escape_md(draft.title)}")

@@ -1,0 +1,138 @@
+"""政策文件: import a policy (upload or paste), correct the parsed fields, save, make drafts."""
+
+import streamlit as st
+
+import ui
+from planner.documents.structure import ParsedPolicy, ParsedSection
+from planner.i18n import t
+from planner.models import Disclosure, DraftKind
+from planner.services import drafts, policies
+
+PENDING_KEY = "policies_pending_import"
+
+st.title(t("nav.policies"))
+
+
+def show_structure(sections: list[ParsedSection], depth: int = 0) -> None:
+    for section in sections:
+        if section.kind == "table" and section.rows:
+            st.dataframe(section.rows, hide_index=True, use_container_width=True)
+            continue
+        heading = f"{section.label}{section.heading}".strip() or section.text[:40]
+        indent = "\u3000" * (depth * 2)
+        st.markdown(f"{indent}**{ui.escape_md(heading)}**" if depth == 0
+                    else f"{indent}{ui.escape_md(heading)}")
+        show_structure(section.children, depth + 1)
+
+
+def fields_form(form_key: str, parsed: ParsedPolicy | None, stored=None
+                ) -> policies.PolicyFields | None:
+    """Render the editable header fields; returns them when the form is submitted."""
+    source = stored or parsed
+    with st.form(form_key):
+        title = st.text_input(t("policy_page.field_title"), value=source.title,
+                              placeholder=t("policy_page.title_placeholder"))
+        doc_number = st.text_input(t("policy_page.field_doc_number"), value=source.doc_number)
+        issuer = st.text_input(t("policy_page.field_issuer"), value=source.issuer)
+        addressee = st.text_area(t("policy_page.field_addressee"), value=source.addressee,
+                                 height=68)
+        issue_date = st.date_input(t("policy_page.field_date"),
+                                   value=stored.issue_date if stored else parsed.date,
+                                   format="YYYY-MM-DD")
+        if st.form_submit_button(t("policy_page.save"), type="primary"):
+            return policies.PolicyFields(title=title, doc_number=doc_number, issuer=issuer,
+                                         addressee=addressee, issue_date=issue_date)
+    return None
+
+
+# --- Import ---------------------------------------------------------------------------------
+st.subheader(t("policy_page.import_header"))
+upload_tab, paste_tab = st.tabs([t("policy_page.tab_upload"), t("policy_page.tab_paste")])
+with upload_tab:
+    uploaded = st.file_uploader(t("policy_page.upload_label"), type=["docx", "txt"],
+                                key="policies_upload", help=t("policy_page.upload_help"))
+    if uploaded is not None and st.button(t("policy_page.parse"), key="policies_parse_upload"):
+        st.session_state.pop(PENDING_KEY, None)
+        result = ui.run_action(lambda s, a: policies.parse_upload(uploaded.name,
+                                                                   uploaded.getvalue()))
+        if result is not None:
+            st.session_state[PENDING_KEY] = (result[0], result[1], uploaded.name)
+with paste_tab:
+    pasted = st.text_area(t("policy_page.paste_label"), height=200, key="policies_paste")
+    if st.button(t("policy_page.parse"), key="policies_parse_paste"):
+        st.session_state.pop(PENDING_KEY, None)
+        result = ui.run_action(lambda s, a: policies.parse_pasted(pasted))
+        if result is not None:
+            st.session_state[PENDING_KEY] = (result[0], result[1], t("policy_page.pasted_name"))
+
+pending = st.session_state.get(PENDING_KEY)
+if pending is not None:
+    parsed, raw_text, source_name = pending
+    st.markdown(t("policy_page.review_intro", name=ui.escape_md(source_name)))
+    for warning_key in parsed.warnings:
+        st.warning(t(warning_key))
+    left, right = st.columns([2, 3])
+    with left:
+        fields = fields_form("policies_pending_form", parsed)
+    with right:
+        st.caption(t("policy_page.structure"))
+        show_structure(parsed.sections)
+    if fields is not None:
+        saved = ui.run_action(lambda s, a: policies.save_policy(
+            s, actor=a, parsed=parsed, fields=fields, source_name=source_name, raw_text=raw_text))
+        if saved is not None:
+            st.session_state.pop(PENDING_KEY, None)
+            st.session_state["policies_selected"] = saved.id
+            st.success(t("policy_page.saved", title=saved.title))
+            st.rerun()
+
+# --- Saved policies -------------------------------------------------------------------------
+st.divider()
+st.subheader(t("policy_page.saved_header"))
+with ui.db_session() as session:
+    rows = policies.list_policies(session)
+if not rows:
+    st.info(t("policy_page.none_saved"))
+    st.stop()
+
+ids = [row.id for row in rows]
+titles = {row.id: row.title for row in rows}
+selected_default = st.session_state.get("policies_selected")
+policy_id = st.selectbox(t("policy_page.select"), ids, format_func=titles.get,
+                         index=ids.index(selected_default) if selected_default in ids else 0,
+                         key="policies_select_box")
+
+with ui.db_session() as session:
+    policy = policies.get_policy(session, policy_id)
+    structure = policies.load_parsed(session, policy_id).sections
+
+left, right = st.columns([2, 3])
+with left:
+    new_fields = fields_form(f"policies_edit_{policy_id}", None, stored=policy)
+    if new_fields is not None:
+        if ui.run_action(lambda s, a: policies.update_fields(s, actor=a, policy_id=policy_id,
+                                                             fields=new_fields)):
+            st.success(t("policy_page.updated"))
+            st.rerun()
+with right:
+    st.caption(t("policy_page.structure"))
+    show_structure(structure)
+
+st.subheader(t("policy_page.make_drafts"))
+disclosure = st.selectbox(t("policy_page.disclosure"), list(Disclosure),
+                          format_func=lambda code: ui.label("draft.disclosure", code),
+                          key="policies_disclosure")
+reason = ""
+if disclosure != Disclosure.PUBLIC:
+    reason = st.text_area(t("policy_page.disclosure_reason"), key="policies_disclosure_reason")
+make_left, make_right = st.columns(2)
+for column, kind in ((make_left, DraftKind.INTERPRETATION), (make_right, DraftKind.QA)):
+    if column.button(t("policy_page.make_draft", kind=ui.label("draft.kind", kind)),
+                     key=f"policies_make_{kind}"):
+        draft = ui.run_action(lambda s, a: drafts.create_from_policy(
+            s, actor=a, policy_id=policy_id, kind=kind, disclosure=disclosure,
+            disclosure_reason=reason))
+        if draft is not None:
+            st.session_state["drafts_selected"] = draft.id
+            st.success(t("policy_page.draft_made", title=draft.title))
+            st.page_link("pages/drafts.py", label=t("policy_page.go_edit"), icon="✍️")

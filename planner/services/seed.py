@@ -1,0 +1,92 @@
+"""Example data for a newcomer: real policies, drafts made from them, and a booked event."""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from sqlmodel import Session, func, select
+
+from planner.models import Disclosure, DraftKind, EventKind, Policy, UnitKind, User
+from planner.services import audit, drafts, events, policies, users
+from planner.timeutil import OFFICE_TZ, now_utc, to_office
+from planner.workdays import day_info
+
+logger = logging.getLogger(__name__)
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+SICHUAN_FILE = "sichuan-transport-2014-disclosure-opinions.txt"
+# The web copy of the Sichuan opinions starts at the addressee line; this is the title a
+# user types in, built from the document's subject as stated in its first paragraph.
+SICHUAN_TITLE = "四川省交通运输厅关于进一步加强政府信息公开回应社会关切提升政府公信力的实施意见"
+
+EXAMPLE_UNITS = [
+    ("厅办公室", UnitKind.DIVISION),
+    ("政策法规处", UnitKind.DIVISION),
+    ("省交通宣传中心", UnitKind.AFFILIATE),
+    ("厅信息中心", UnitKind.AFFILIATE),
+    ("成都市交通运输局", UnitKind.CITY_BUREAU),
+]
+
+
+@dataclass
+class SeedResult:
+    policy_ids: list[int]
+    draft_ids: list[int]
+    event_id: int
+
+
+def is_empty(session: Session) -> bool:
+    return session.exec(select(func.count()).select_from(Policy)).one() == 0
+
+
+def load_examples(session: Session, *, actor: User, today: date | None = None) -> SeedResult:
+    """Load the example office; refuses nothing, but only the home page offers it when empty."""
+    for name, kind in EXAMPLE_UNITS:
+        users.ensure_unit(session, name, kind)
+
+    policy_ids = [_import_example(session, actor, SICHUAN_FILE, title=SICHUAN_TITLE)]
+    for path in sorted(EXAMPLES_DIR.glob("P*.txt")):
+        policy_ids.append(_import_example(session, actor, path.name))
+
+    draft_ids = [drafts.create_from_policy(session, actor=actor, policy_id=policy_ids[0],
+                                           kind=kind, disclosure=Disclosure.PUBLIC).id
+                 for kind in (DraftKind.INTERPRETATION, DraftKind.QA)]
+    event = events.create_event(session, actor=actor,
+                                data=_example_event(policy_ids[0], draft_ids, today))
+
+    audit.record(session, actor=actor, action="examples.load", entity="system", entity_id=None,
+                 detail={"policies": policy_ids, "drafts": draft_ids, "event": event.id})
+    logger.info("example data loaded: %s policies, %s drafts", len(policy_ids), len(draft_ids))
+    return SeedResult(policy_ids=policy_ids, draft_ids=draft_ids, event_id=event.id)
+
+
+def _import_example(session: Session, actor: User, name: str, title: str = "") -> int:
+    parsed, raw_text = policies.parse_upload(name, (EXAMPLES_DIR / name).read_bytes())
+    fields = policies.PolicyFields(title=title or parsed.title, doc_number=parsed.doc_number,
+                                   issuer=parsed.issuer, addressee=parsed.addressee,
+                                   issue_date=parsed.date)
+    policy = policies.save_policy(session, actor=actor, parsed=parsed, fields=fields,
+                                  source_name=name, raw_text=raw_text)
+    return policy.id
+
+
+def _example_event(policy_id: int, draft_ids: list[int], today: date | None) -> events.EventInput:
+    day = _next_working_day(today or to_office(now_utc()).date())
+    starts = datetime.combine(day, time(10, 0), tzinfo=OFFICE_TZ)
+    return events.EventInput(
+        kind=EventKind.PRESS_CONFERENCE,
+        topic="《进一步加强政府信息公开回应社会关切》实施意见新闻发布会",
+        starts_at=starts, ends_at=starts + timedelta(hours=1),
+        venue="厅新闻发布厅", spokespeople="王明 <wangming@example.gov.cn>",
+        host="李华 <lihua@example.gov.cn>",
+        invited_media="四川日报、四川电视台、中国交通报",
+        agenda="一、主持人介绍出席人员\n二、新闻发言人发布实施意见主要内容\n三、答记者问",
+        policy_id=policy_id, draft_ids=draft_ids)
+
+
+def _next_working_day(start: date) -> date:
+    day = start + timedelta(days=1)
+    while not day_info(day).is_workday:
+        day += timedelta(days=1)
+    return day
