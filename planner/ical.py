@@ -2,7 +2,7 @@
 
 One invite is a METHOD:REQUEST (or CANCEL) file for one event; an export is a
 METHOD:PUBLISH file for many. Both carry their own VTIMEZONE for Asia/Shanghai, so a
-client never has to guess the zone behind TZID=Asia/Shanghai.
+client need not look up the zone behind TZID=Asia/Shanghai in its own database.
 """
 
 import logging
@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 PRODID = "-//Press Briefing Planner//planner.ical//ZH"
 INVITE_METHODS = ("REQUEST", "CANCEL")
 
-# Fixed namespace for the urn:uuid address of a person without an e-mail address; changing
+# Fixed namespace for the urn:uuid address of a person without an e-mail address. Changing
 # it would make every client treat those attendees as new people.
 PERSON_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:press-briefing-planner:person")
 
@@ -33,7 +33,7 @@ _CONTROL_OR_SPACE_RUN = re.compile(r"[\s\x00-\x1f\x7f]+")
 
 @dataclass
 class Person:
-    """An organizer or attendee; the name is shown as CN, the e-mail is the address."""
+    """An organizer or attendee: the name becomes CN and the e-mail the mailto: address."""
 
     name: str
     email: str | None = None
@@ -63,7 +63,7 @@ class Invite:
 
 
 def build_invite(invite: Invite, *, now: datetime | None = None) -> bytes:
-    """Build the .ics file for one event; `now` (aware) becomes DTSTAMP, default the clock."""
+    """Build the .ics file for one event. `now` (aware, default the clock) becomes DTSTAMP."""
     if invite.method not in INVITE_METHODS:
         raise ValueError(f"invite method must be one of {INVITE_METHODS}, not {invite.method!r}")
 
@@ -79,7 +79,7 @@ def build_invite(invite: Invite, *, now: datetime | None = None) -> bytes:
 def build_calendar(invites: list[Invite], *, now: datetime | None = None) -> bytes:
     """Build one METHOD:PUBLISH file holding every invite, for a date-range export.
 
-    RFC 5546 allows no ATTENDEE in PUBLISH, so attendees are left out; an invite whose
+    RFC 5546 allows no ATTENDEE in PUBLISH, so attendees are left out. An invite whose
     method is CANCEL is kept with STATUS:CANCELLED.
     """
     calendar = _new_calendar("PUBLISH")
@@ -120,8 +120,8 @@ def _new_calendar(method: str) -> Calendar:
 
 def _office_timezone() -> Timezone:
     # China has kept UTC+8 without daylight saving time since September 1991, and this app
-    # books no events before that, so one STANDARD rule describes the zone. The 1986-1991
-    # DAYLIGHT rules that icalendar 7.3's Timezone.from_tzid writes add nothing but risk.
+    # books no events before that, so one STANDARD rule describes the zone. That is why the
+    # 1986-1991 DAYLIGHT rules, which icalendar 7.3's Timezone.from_tzid writes, are left out.
     standard = TimezoneStandard()
     standard.add("dtstart", datetime(1970, 1, 1))
     standard.add("tzoffsetfrom", timedelta(hours=8))
@@ -154,8 +154,8 @@ def _event(invite: Invite, stamp: datetime, *, with_attendees: bool) -> Event:
     if with_attendees:
         for person in invite.attendees:
             event.add("attendee", _attendee_address(person))
-    # A cancelled event gets no reminder: a client that files the CANCEL as an entry of its
-    # own would otherwise still ring for it.
+    # A cancelled event gets no reminder, in case a client files the CANCEL as an entry of
+    # its own instead of removing the event.
     if not cancelled:
         event.add_component(_alarm(invite))
     return event
@@ -192,9 +192,9 @@ def _attendee_address(person: Person) -> vCalAddress:
 def _cal_address(person: Person) -> vCalAddress:
     """Build the cal-address for a person: mailto: with an e-mail, else a urn:uuid.
 
-    CAL-ADDRESS must be a URI. Without an e-mail address, a made-up mailto: would send
-    replies and updates to a stranger's mailbox, so the person gets a urn:uuid derived
-    from the name instead. It never receives mail, and it stays the same in every update
+    CAL-ADDRESS must be a URI. Without an e-mail address, a made-up mailto: address could
+    send replies and updates to a mailbox that is not the person's, so the person gets a
+    urn:uuid derived from the name instead. It never receives mail, and it stays the same in every update
     so clients match the attendee across reschedules. Two people with exactly the same
     name and no e-mail address therefore share one address.
     """
@@ -217,8 +217,8 @@ def _parameter_text(text: str) -> str:
 
     RFC 5545 forbids a double quote inside a quoted parameter value, and line breaks in
     any parameter value. icalendar 7 would write them with RFC 6868 escapes (^' and ^n),
-    which Outlook and many other clients show literally. So line breaks and other control
-    characters become one space, and each ASCII double quote becomes a Chinese quotation
+    but RFC 6868 is an extension, and a client without it shows the escapes as typed. So
+    line breaks and other control characters become one space, and each ASCII double quote becomes a Chinese quotation
     mark, alternating “ and ” as in written Chinese. Commas, semicolons and colons need no
     change because icalendar quotes the value.
     """

@@ -1,9 +1,9 @@
 """Working-day facts for office dates, from the official Chinese holiday calendar.
 
 The State Council General Office (国务院办公厅) publishes each year's public holidays and
-make-up working days (调休上班) late in the year before. chinesecalendar 1.11.0 carries
+make-up working days (调休上班), usually late in the year before. chinesecalendar 1.11.0 carries
 those notices for 2004 to 2026. A year it does not carry falls back to Monday to Friday,
-and every result says whether the official calendar covered it.
+and every result records whether the official calendar covered it.
 """
 
 import logging
@@ -25,7 +25,7 @@ class DayInfo:
 
     day: date
     is_workday: bool
-    is_weekend: bool          # Saturday or Sunday, whatever the calendar says about work
+    is_weekend: bool          # Saturday or Sunday, working day or not
     is_holiday: bool          # a day off in the official arrangement (放假), weekend or not
     # Chinese holiday name (国庆节, 中秋, 元旦). On a make-up working day it names the holiday
     # whose arrangement moved work there, so read is_holiday, not this, to tell a day off.
@@ -41,7 +41,7 @@ class WarningLevel(StrEnum):
 
 @dataclass(frozen=True)
 class BookingWarning:
-    """A note about the dates a booking touches; `key` is a message catalog key."""
+    """A note about one date a booking touches, or its year; `key` is a catalog key."""
 
     key: str
     params: dict[str, object] = field(default_factory=dict)
@@ -61,7 +61,10 @@ def covered_years() -> range:
 
 
 def day_info(day: date) -> DayInfo:
-    """Return the working-day facts for `day`; a year outside covered_years() never raises."""
+    """Return the working-day facts for `day`.
+
+    A year outside covered_years() falls back to Monday to Friday with covered=False.
+    """
     # NOTE: administrator overrides (a day off or a make-up working day entered with the
     # reference of the notice that set it) are not read yet. They will be the first layer
     # here, checked before the official calendar and before the weekday fallback.
@@ -87,12 +90,13 @@ def booking_warnings(start: datetime, end: datetime) -> list[BookingWarning]:
     """List the weekend, holiday and unknown-year notes for every office-local date touched.
 
     `start` and `end` must be timezone-aware. An end at exactly 00:00 office time does not
-    touch that date. Warnings never block a booking; the caller shows them.
+    touch that date. Each uncovered year gets one year_not_covered warning.
     """
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("booking_warnings needs timezone-aware start and end times")
     if end < start:
-        raise ValueError(f"booking ends ({end.isoformat()}) before it starts ({start.isoformat()})")
+        raise ValueError(f"booking ends ({end.isoformat()}) before it starts "
+                         f"({start.isoformat()})")
 
     warnings: list[BookingWarning] = []
     reported_years: set[int] = set()
@@ -114,8 +118,8 @@ def _weekday_fallback(day: date) -> DayInfo:
 
 
 def _chinese_name(english_name: str | None) -> str:
-    # chinesecalendar 1.11.0 returns the Holiday enum's value (the English name); the
-    # enum member carries the Chinese name as `.chinese`.
+    # chinesecalendar 1.11.0 returns the Holiday enum's value, which is the English name.
+    # The enum member carries the Chinese name as `.chinese`.
     if english_name is None:
         return ""
     return chinese_calendar.Holiday(english_name).chinese
