@@ -27,7 +27,7 @@ INVITE_METHODS = ("REQUEST", "CANCEL")
 PERSON_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:press-briefing-planner:person")
 
 # A deliberately plain check: one @, no spaces, quotes or angle brackets, a dotted domain.
-_EMAIL = re.compile(r"^[\w.!#$&'*+/=^`{|}~-]+@[\w-]+(\.[\w-]+)+$")
+_EMAIL = re.compile(r"[\w.!#$&'*+/=^`{|}~-]+@[\w-]+(\.[\w-]+)+")
 _CONTROL_OR_SPACE_RUN = re.compile(r"[\s\x00-\x1f\x7f]+")
 
 
@@ -65,7 +65,8 @@ class Invite:
 def build_invite(invite: Invite, *, now: datetime | None = None) -> bytes:
     """Build the .ics file for one event. `now` (aware, default the clock) becomes DTSTAMP."""
     if invite.method not in INVITE_METHODS:
-        raise ValueError(f"invite method must be one of {INVITE_METHODS}, not {invite.method!r}")
+        raise ValueError(f"invite method must be one of {INVITE_METHODS}, "
+                         f"not {invite.method!r}")
 
     calendar = _new_calendar(invite.method)
     calendar.add_component(_event(invite, _stamp(now), with_attendees=True))
@@ -194,13 +195,13 @@ def _cal_address(person: Person) -> vCalAddress:
 
     CAL-ADDRESS must be a URI. Without an e-mail address, a made-up mailto: address could
     send replies and updates to a mailbox that is not the person's, so the person gets a
-    urn:uuid derived from the name instead. It never receives mail, and it stays the same in every update
-    so clients match the attendee across reschedules. Two people with exactly the same
-    name and no e-mail address therefore share one address.
+    urn:uuid derived from the name instead. No mail can go to it, and it is the same in
+    every update, so clients match the attendee across reschedules. Two people with
+    exactly the same name and no e-mail address therefore share one address.
     """
     name = _parameter_text(person.name)
     email = (person.email or "").strip()
-    if email and not _EMAIL.match(email):
+    if email and not _EMAIL.fullmatch(email):
         raise InvalidInput("ical.email_invalid", name=name, email=email)
     if not name and not email:
         raise ValueError("a calendar person needs a name or an e-mail address")
@@ -218,9 +219,9 @@ def _parameter_text(text: str) -> str:
     RFC 5545 forbids a double quote inside a quoted parameter value, and line breaks in
     any parameter value. icalendar 7 would write them with RFC 6868 escapes (^' and ^n),
     but RFC 6868 is an extension, and a client without it shows the escapes as typed. So
-    line breaks and other control characters become one space, and each ASCII double quote becomes a Chinese quotation
-    mark, alternating “ and ” as in written Chinese. Commas, semicolons and colons need no
-    change because icalendar quotes the value.
+    line breaks and other control characters become one space, and each ASCII double
+    quote becomes a Chinese quotation mark, alternating “ and ” as in written Chinese.
+    Commas, semicolons and colons need no change because icalendar quotes the value.
     """
     single_line = _CONTROL_OR_SPACE_RUN.sub(" ", text).strip()
 

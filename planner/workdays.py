@@ -1,9 +1,9 @@
 """Working-day facts for office dates, from the official Chinese holiday calendar.
 
 The State Council General Office (国务院办公厅) publishes each year's public holidays and
-make-up working days (调休上班), usually late in the year before. chinesecalendar 1.11.0 carries
-those notices for 2004 to 2026. A year it does not carry falls back to Monday to Friday,
-and every result records whether the official calendar covered it.
+make-up working days (调休上班), usually late in the year before. chinesecalendar 1.11.0
+carries those notices for 2004 to 2026. A year it does not carry falls back to Monday to
+Friday, and every result records whether the official calendar covered it.
 """
 
 import logging

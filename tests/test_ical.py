@@ -185,14 +185,20 @@ def test_build_invite_no_email_urn_uuid():
     assert first["ATTENDEE"][1].params["CN"] == "李四"
 
 
-def test_build_invite_invalid_email_rejected():
-    invite = make_invite(attendees=[Person("王小明", "wang at example")])
+@pytest.mark.parametrize("email", [
+    "wang at example",
+    "wang@example",
+    "<wang@example.cn>",
+    "wang@example.cn\r\nATTENDEE:mailto:x@example.cn",
+])
+def test_build_invite_invalid_email_rejected(email):
+    invite = make_invite(attendees=[Person("王小明", email)])
 
     with pytest.raises(InvalidInput) as caught:
         build_invite(invite, now=NOW)
 
     assert caught.value.key == "ical.email_invalid"
-    assert "wang at example" in caught.value.message
+    assert email in caught.value.message
     assert "王小明" in caught.value.message
 
 

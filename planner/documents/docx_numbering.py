@@ -7,7 +7,10 @@ returns the number a reader sees in Word for each paragraph, in document order.
 Counting follows ECMA-376 Part 1 §17.9 at the basic level. Counters belong to the
 abstract list (w:abstractNum), so two w:num instances of one abstract list continue
 each other unless a w:startOverride restarts them. A level restarts when a higher
-level is used, unless w:lvlRestart says otherwise (0 = never).
+level is used, unless w:lvlRestart names another level (0 = never).
+
+NOTE: counting shared across w:num instances models Word's "continue numbering". It
+is not checked against Word, because no fixture has two instances of one list.
 """
 
 import logging
@@ -103,12 +106,14 @@ class ListNumbering:
                  levels: dict[int, ListLevel], ilvl: int) -> list[int | None]:
         counters = self._counters.setdefault(instance.abstract_id, [None] * LEVEL_COUNT)
 
+        # A w:startOverride restarts the shared list where this instance is first
+        # used, and replaces the level's w:start whenever the level restarts.
         override = instance.start_overrides.get(ilvl)
         if override is not None and (num_id, ilvl) not in self._overrides_applied:
             self._overrides_applied.add((num_id, ilvl))
-            counters[ilvl] = override - 1
+            counters[ilvl] = None
 
-        start = levels[ilvl].start
+        start = levels[ilvl].start if override is None else override
         counters[ilvl] = start if counters[ilvl] is None else counters[ilvl] + 1
 
         for deeper in range(ilvl + 1, LEVEL_COUNT):
@@ -120,7 +125,7 @@ class ListNumbering:
 def _restarts_after(level: ListLevel | None, used_ilvl: int) -> bool:
     """Whether `level` restarts when a paragraph at the higher level `used_ilvl` appears.
 
-    w:lvlRestart holds a one-based level, and 0 means never. Word restarts on that
+    w:lvlRestart contains a one-based level, and 0 means never. Word restarts on that
     level or any higher one (Microsoft's notes on ISO/IEC 29500, MS-OI29500).
     """
     if level is None or level.restart is None:
@@ -140,7 +145,7 @@ def _expand_lvl_text(level: ListLevel, levels: dict[int, ListLevel],
             continue
         referenced = levels.get(index) or ListLevel()
         value = counters[index] if counters[index] is not None else referenced.start
-        num_fmt = "decimal" if level.is_legal and index != 0 else referenced.num_fmt
+        num_fmt = "decimal" if level.is_legal else referenced.num_fmt
         text = text.replace(placeholder, format_list_number(value, num_fmt))
     return text
 
@@ -233,7 +238,7 @@ def _read_level(lvl: etree._Element) -> ListLevel:
     start = _int(child_value("w:start"))
     is_legal = lvl.find(qn("w:isLgl"))
     return ListLevel(
-        start=1 if start is None else start,
+        start=0 if start is None else start,  # ISO/IEC 29500-1 §17.9.26: omitted means 0
         num_fmt=child_value("w:numFmt") or "decimal",
         lvl_text=child_value("w:lvlText") or "",
         restart=_int(child_value("w:lvlRestart")),

@@ -4,6 +4,8 @@ These carry no database ids, so parsing and rendering run without a database
 (the CLI and the benchmark use them directly).
 """
 
+from __future__ import annotations  # the field `date` shadows the type in class bodies
+
 from dataclasses import dataclass, field
 from datetime import date
 

@@ -51,8 +51,9 @@ def check_booking(session: Session, data: EventInput, *, exclude_id: int | None 
     messages = [warning.message for warning in booking_warnings(data.starts_at, data.ends_at)]
 
     for other in _overlapping(session, data, exclude_id):
-        shared = set(parse_people(data.spokespeople)) & set(parse_people(other.spokespeople))
-        for person in sorted(p.name for p in shared):
+        mine = {person.name for person in parse_people(data.spokespeople)}
+        theirs = {person.name for person in parse_people(other.spokespeople)}
+        for person in sorted(mine & theirs):
             messages.append(t("event.spokesperson_busy", name=person, topic=other.topic,
                               time=format_office(other.starts_at)))
         if data.venue.strip() and data.venue.strip() == other.venue.strip():
