@@ -55,7 +55,39 @@ class Disclosure(StrEnum):
 
 
 class DraftStatus(StrEnum):
-    DRAFT = "draft"  # 草稿; the review states arrive with the three-level review
+    """The review (三审) states; planner.services.review holds the allowed transitions."""
+
+    DRAFT = "draft"                    # 草稿
+    PENDING_FIRST = "pending_first"    # 待初审
+    PENDING_SECOND = "pending_second"  # 待审核
+    PENDING_FINAL = "pending_final"    # 待审发
+    APPROVED = "approved"              # 已审发
+    RELEASED = "released"              # 已发布
+    RETURNED = "returned"              # 退回 (to the drafter, with a reason)
+
+
+class Role(StrEnum):
+    """Roles are held within a unit; one person may hold several."""
+
+    DRAFTER = "drafter"                  # 承办人员
+    DEPARTMENT_HEAD = "department_head"  # 承办部门负责人
+    UNIT_HEAD = "unit_head"              # 单位负责人
+    SPOKESPERSON = "spokesperson"        # 新闻发言人
+    EXPERT = "expert"                    # 专家 / 评论员
+    GENERAL_OFFICE = "general_office"    # 厅办公室
+    ADMIN = "admin"                      # 管理员
+
+
+class ReviewLevel(StrEnum):
+    FIRST = "first"     # 初审
+    SECOND = "second"   # 审核
+    FINAL = "final"     # 审发
+
+
+class ReviewOutcome(StrEnum):
+    SUBMIT = "submit"    # the drafter sends the draft to review
+    APPROVE = "approve"
+    RETURN = "return"    # 退回
 
 
 class SectionKind(StrEnum):
@@ -79,7 +111,32 @@ class User(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254)
     unit_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="SET NULL")
     is_builtin: bool = False
+    password_hash: str | None = Field(default=None, max_length=255)   # argon2id, never plain
+    is_active: bool = True
+    failed_sign_ins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    last_sign_in_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class RoleAssignment(SQLModel, table=True):
+    __tablename__ = "role_assignment"
+    __table_args__ = (sa.UniqueConstraint("user_id", "unit_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True)
+    unit_id: int = Field(foreign_key="unit.id", ondelete="CASCADE", index=True)
+    role: str = Field(sa_type=_code())
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Failed sign-ins per user name, also for names that match no account."""
+
+    __tablename__ = "sign_in_throttle"
+
+    username: str = Field(max_length=64, primary_key=True)
+    failures: int = 0
+    last_failure_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
 class Policy(SQLModel, table=True):
@@ -122,7 +179,13 @@ class Draft(SQLModel, table=True):
     policy_id: int | None = Field(default=None, foreign_key="policy.id", ondelete="SET NULL")
     disclosure: str = Field(sa_type=_code(), default=Disclosure.PUBLIC)
     disclosure_reason: str = Field(default="", sa_type=sa.Text)
-    status: str = Field(sa_type=_code(), default=DraftStatus.DRAFT)
+    disclosure_basis: str = Field(default="", sa_type=sa.Text)   # legal basis for 不公开 etc.
+    status: str = Field(sa_type=_code(), default=DraftStatus.DRAFT, index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="SET NULL",
+                                index=True)   # the drafting unit (承办单位)
+    review_round: int = 0         # raised each time the draft is submitted to review
+    status_changed_at: datetime = Field(default_factory=now_utc,
+                                        sa_type=sa.DateTime(timezone=True))
     template: str = Field(default="", max_length=64)
     created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
@@ -176,6 +239,51 @@ class EventDraftLink(SQLModel, table=True):
     draft_id: int = Field(foreign_key="draft.id", ondelete="CASCADE", primary_key=True)
 
 
+class ReviewDecision(SQLModel, table=True):
+    """One decision on one draft (一事一审): who, when, the opinion and the content approved."""
+
+    __tablename__ = "review_decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = Field(foreign_key="draft.id", ondelete="CASCADE", index=True)
+    review_round: int
+    level: str | None = Field(default=None, sa_type=_code())   # None for a submission
+    outcome: str = Field(sa_type=_code())
+    actor_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+    opinion: str = Field(default="", sa_type=sa.Text)
+    content_hash: str = Field(max_length=64)   # SHA-256 of the exact content decided on
+    content_json: str = Field(default="", sa_type=sa.Text)   # that content, for diffs
+
+
+class DraftRelease(SQLModel, table=True):
+    """发布: the frozen content of a released draft; a correction is a new release."""
+
+    __tablename__ = "draft_release"
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = Field(foreign_key="draft.id", ondelete="CASCADE", index=True)
+    review_round: int
+    released_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+    released_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    content_hash: str = Field(max_length=64)
+    content_json: str = Field(sa_type=sa.Text)
+
+
+class HolidayOverride(SQLModel, table=True):
+    """A day off or a make-up working day entered from the State Council's holiday notice."""
+
+    __tablename__ = "holiday_override"
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date = Field(unique=True, index=True)
+    is_workday: bool              # True: 调休上班; False: a day off
+    name: str = Field(default="", max_length=64)          # e.g. 春节
+    reference: str = Field(default="", max_length=300)    # the notice, e.g. 国办发明电〔2026〕N号
+    created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
 class AuditEntry(SQLModel, table=True):
     """登记备案: one row per write. The app never updates or deletes these rows."""
 
@@ -188,3 +296,8 @@ class AuditEntry(SQLModel, table=True):
     entity: str = Field(max_length=32)
     entity_id: int | None = None
     detail: str = Field(default="", sa_type=sa.Text)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="SET NULL")
+    # Hash chain: row_hash = SHA-256 over prev_hash and this row's fields, so an edit made
+    # directly in the database breaks the chain at that row.
+    prev_hash: str = Field(default="", max_length=64)
+    row_hash: str = Field(default="", max_length=64)

@@ -74,8 +74,8 @@ def new_document(title: str):
 
 
 def drop_unused_parts(document) -> None:
-    """python-docx's blank document carries a thumbnail, custom XML and Word 2010 style
-    effects; none apply to these templates, and stale style effects would confuse Word 2010."""
+    """Drop the thumbnail, custom XML and Word 2010 style effects of python-docx's blank
+    document, because none of them describes these templates."""
     unused = {STYLES_WITH_EFFECTS, RT.CUSTOM_XML}
     for rId, rel in list(document.part.rels.items()):
         if rel.reltype in unused:
@@ -114,7 +114,7 @@ def set_page(section) -> None:
     section.footer_distance = Twips(FOOTER_DISTANCE_TWIPS)
     section.gutter = 0
 
-    # §5.2.4: 22 lines of 28 characters. The grid makes Word and WPS lay the body out on it.
+    # §5.2.4: 22 lines of 28 characters, laid out on a document grid of that size.
     grid = section._sectPr.find(qn("w:docGrid"))
     if grid is None:
         grid = OxmlElement("w:docGrid")
@@ -198,7 +198,7 @@ def define_custom_styles(styles) -> None:
 
 
 def define_footer_style(footer) -> None:
-    # §7.5: page numbers in 4号 宋体; exact 14 pt lines so the footer distance above holds.
+    # §7.5: page numbers in 4号 宋体, on exact 14 pt lines so FOOTER_DISTANCE_TWIPS is right.
     paragraph_style(footer, gb.FONT_PAGE_NUMBER, gb.PAGE_NUMBER_PT, first_line_chars=0,
                     line_twips=gb.PAGE_NUMBER_PT * 20)
     ppr = footer.element.get_or_add_pPr()
@@ -245,8 +245,8 @@ def field_char(run, kind: str) -> None:
 # --- style helpers ------------------------------------------------------------------------
 
 def prune_styles(styles) -> None:
-    """Keep only the styles these templates use, so the style list staff see is short and
-    no leftover style pulls in a theme (Latin) font; links to removed styles go too."""
+    """Keep only the styles these templates use, so staff see a short style list and no
+    leftover style pulls in a theme (Latin) font. Links to removed styles go too."""
     for style in list(styles):
         if style.name not in KEEP_STYLES:
             style.element.getparent().remove(style.element)
@@ -258,7 +258,7 @@ def prune_styles(styles) -> None:
 
 
 def set_doc_defaults(styles) -> None:
-    """The document defaults name the body font and size too, so text outside any style and
+    """Set the document defaults to the body font and size, so text outside any style and
     the w:charSpace base (the default size) are 3号 仿宋."""
     defaults = styles.element.find(qn("w:docDefaults"))
     rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
@@ -329,8 +329,8 @@ def size_element(tag: str, size_pt: int):
 
 
 def set_first_line_chars(style, chars: int) -> None:
-    """w:firstLineChars (hundredths of a character) follows the font size when staff change
-    it; w:firstLine is the same indent in twips for readers that ignore the Chars form."""
+    """Set the indent as w:firstLineChars (hundredths of a character), which follows the
+    font size when staff change it, and as w:firstLine in twips for other readers."""
     ind = indent_element(style)
     ind.set(qn("w:firstLineChars"), str(chars * 100))
     ind.set(qn("w:firstLine"), str(chars * BODY_CHAR_TWIPS))
@@ -421,7 +421,7 @@ def add_lead_and_text(paragraph) -> None:
 
 
 def tag(document, text: str) -> None:
-    """A paragraph that holds only a {%p %} tag; docxtpl removes it when rendering."""
+    """Add a paragraph with only a {%p %} tag, which docxtpl removes when rendering."""
     document.add_paragraph(text, style="Normal")
 
 

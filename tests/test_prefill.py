@@ -102,7 +102,7 @@ def test_build_interpretation_content_lists_the_parts():
     assert content.source_ref == "一、至二、"
 
 
-def test_build_interpretation_measures_lead_each_part_with_its_heading():
+def test_build_interpretation_measures_per_part():
     measures = build_interpretation(small_policy()).sections[3]
 
     assert measures.body.splitlines() == [
@@ -142,7 +142,7 @@ def test_build_interpretation_office_section_list_adds_a_section(tmp_path):
 
 # --- 答记者问 ---------------------------------------------------------------------------
 
-def test_build_qa_asks_one_question_per_part_plus_the_fixed_ones():
+def test_build_qa_question_list():
     draft = build_qa(small_policy())
 
     assert draft.kind == "qa"
@@ -170,7 +170,7 @@ def test_build_qa_without_issuer_or_title_uses_placeholders():
     assert draft.sections[0].body.startswith("2020年3月2日，《（请填写政策标题）》")
 
 
-def test_build_qa_intro_names_date_number_and_short_name():
+def test_build_qa_intro_with_number():
     intro = build_qa(small_policy()).sections[0]
 
     assert intro.body == (
@@ -186,7 +186,7 @@ def test_build_qa_intro_without_date_says_recently():
     assert intro.body.startswith("近日，某某厅印发了")
 
 
-def test_build_qa_part_answer_lists_measures_and_cites_the_part():
+def test_build_qa_part_answer():
     part = build_qa(small_policy()).sections[4]
 
     assert part.body == (
@@ -204,7 +204,7 @@ def test_build_qa_implementation_comes_from_the_safeguards_part():
     assert implementation.source_ref == "二、"
 
 
-def test_build_qa_background_does_not_introduce_the_short_name_twice():
+def test_build_qa_background_short_name_once():
     background = build_qa(small_policy()).sections[1]
 
     assert background.body.endswith("某某厅印发了《实施意见》。")

@@ -26,7 +26,8 @@ from planner.errors import InvalidInput
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SICHUAN = FIXTURES / "sichuan-transport-2014-disclosure-opinions.txt"
-QA_EXAMPLE = FIXTURES / "J02_renshebu-fuzeren_shiye-danwei-gongzuorenyuan-kaohe-guiding_dajizhewen.txt"
+QA_EXAMPLE = (FIXTURES
+              / "J02_renshebu-fuzeren_shiye-danwei-gongzuorenyuan-kaohe-guiding_dajizhewen.txt")
 D04 = FIXTURES / "D04_guanli-banfa-gongzuo-tiaoli_gongwen-template_v20220109.docx"
 TEMPLATES = default_template_dir()
 KINDS = ["interpretation", "qa"]
@@ -254,7 +255,7 @@ def test_render_docx_page_size_in_emu(rendered):
     assert (section.right_margin, section.bottom_margin) == (935990, 1259840)
 
 
-def test_render_docx_grid_has_22_lines_of_28_characters(rendered):
+def test_render_docx_grid_22_by_28(rendered):
     xml = part_xml(rendered, "word/document.xml")
     grid = re.search(r"<w:docGrid [^>]*/>", xml).group(0)
 
@@ -280,7 +281,7 @@ def test_render_docx_styles_set_east_asian_fonts(rendered, style_id, east_asia, 
     assert style_size(document, style_id) == size
 
 
-def test_render_docx_body_has_exact_line_pitch_and_two_character_indent(rendered):
+def test_render_docx_body_line_pitch(rendered):
     styles = part_xml(rendered, "word/styles.xml")
     normal = re.search(r'<w:style [^>]*w:styleId="Normal".*?</w:style>', styles).group(0)
 
@@ -297,7 +298,7 @@ def test_render_docx_title_is_centred(rendered):
     assert '<w:jc w:val="center"/>' in title
 
 
-def test_render_docx_footers_hold_page_fields_at_the_outer_edge(rendered):
+def test_render_docx_footer_page_fields(rendered):
     document = reopen(rendered)
     section = document.sections[0]
 
@@ -358,7 +359,7 @@ def test_render_docx_interpretation_paragraph_styles(interpretation_docx):
     assert texts(document, "SignatureDate") == ["2014年1月10日"]
 
 
-def test_render_docx_run_in_heading_takes_the_kai_style(interpretation_docx):
+def test_render_docx_run_in_heading_style(interpretation_docx):
     document = reopen(interpretation_docx)
     paragraph = next(p for p in document.paragraphs if p.text.startswith("（二）"))
 
@@ -375,7 +376,7 @@ def test_render_docx_markup_in_text_renders_literally(interpretation_docx):
     assert "<b>" not in xml
 
 
-def test_render_docx_without_issuer_and_date_omits_the_signature():
+def test_render_docx_without_signature():
     document = reopen(render_docx(interpretation_draft(issuer="", date=None, doc_number="")))
 
     assert texts(document)[1] == "一、出台背景"

@@ -38,8 +38,8 @@ _ANNOUNCE = re.compile(r"[，,]?\s*(?:现|特)?(?:提出|制定|印发|作出)(?
 _PURPOSE = re.compile(r"^为了?(?P<purpose>[^，,。]+)")
 _SIGNIFICANCE = re.compile(r"重要(?:途径|手段|渠道|阵地|举措|保障|意义)|重大意义|必然要求|迫切需要")
 _GOAL = re.compile(r"^到\d{4}年")
-# What changes for the public: first passages about convenience and rights, then any that
-# name the public at all.
+# Passages on what changes for the public: first those about convenience and rights, then
+# any that name the public at all.
 _PUBLIC_BENEFIT = re.compile(r"便利|便民|方便|利企|群众切身利益|让公众|公众能够|答复公众|申请人")
 _PUBLIC = re.compile(r"公众|群众|企业")
 # 要 as "must" (要建立…), not inside 重要, 主要, 需要, 必要, 要求 and the like.
@@ -49,7 +49,7 @@ _CLOSING_PART = re.compile(r"^附\s*则$")
 _CJK = "\u3400-\u9fff\u3000-\u303f\uff00-\uffef"
 _HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
 
-GIST_MIN = 20           # a quoted clause shorter than this rarely stands on its own
+GIST_MIN = 20           # a quoted clause shorter than this is rarely a whole requirement
 GIST_LIMIT = 60         # characters of the clauses quoted after a measure's heading
 PUBLIC_SENTENCE_LIMIT = 100  # longer sentences are statements of principle, not changes
 PHRASE_LIMIT = 16       # characters of a requirement listed in the content overview
@@ -87,7 +87,7 @@ class _Facts:
 
 def build_interpretation(policy: ParsedPolicy,
                          template_dir: Path | str | None = None) -> DraftDocument:
-    """A 政策解读 draft: background, necessity, content, measures, what changes for the public.
+    """Write a 政策解读 draft: background, necessity, content, measures, public impact.
 
     `template_dir` is an office's own template directory, whose section list may rename,
     reorder or add sections (an added section gets its hint to fill in).
@@ -106,8 +106,8 @@ def build_interpretation(policy: ParsedPolicy,
 
 
 def build_qa(policy: ParsedPolicy, template_dir: Path | str | None = None) -> DraftDocument:
-    """A 答记者问 draft: a lead paragraph, then questions on background, significance and
-    content, one question per top-level part, and one on implementation."""
+    """Write a 答记者问 draft: a lead paragraph, then questions on background, significance
+    and content, one question per top-level part, and one on implementation."""
     spec = load_template_spec(QA, template_dir)
     facts = _facts(policy)
     closing = _implementation_part(facts.parts)
@@ -177,7 +177,7 @@ def _heading(section: ParsedSection) -> str:
 
 
 def _ref(parent_label: str, label: str) -> str:
-    """二、（三）; an article (第五条) is numbered through the whole text, so it stands alone."""
+    """Return the citation path 二、（三）, or 第五条 alone, since articles run through the text."""
     label = _tidy(label)
     if re.fullmatch(r"第[一二三四五六七八九十百零〇]+条", label):
         return label
@@ -206,8 +206,8 @@ def _section(entry: SectionSpec, writers: dict, facts: _Facts) -> DraftSectionCo
 # --- sections ----------------------------------------------------------------------------
 
 def _background(facts: _Facts, *, introduce: bool = True) -> tuple[str, str]:
-    """The opening paragraph as background: its context sentences, then its purpose
-    sentence turned from "提出以下意见" into "…印发了《标题》（以下简称《意见》）".
+    """Write the background from the opening paragraph: its context sentences, then its
+    purpose sentence turned from "提出以下意见" into "…印发了《标题》（以下简称《意见》）".
     In a 答记者问 the lead paragraph has introduced the short name already."""
     context = [s for s in facts.preamble if not _ANNOUNCE.search(s)]
     announcing = next((s for s in facts.preamble if _ANNOUNCE.search(s)), "")
@@ -228,7 +228,7 @@ def _background(facts: _Facts, *, introduce: bool = True) -> tuple[str, str]:
 
 
 def _necessity(facts: _Facts) -> tuple[str, str]:
-    """Purpose from the opening ("为…"), then what the text itself calls important or its goal."""
+    """Write the purpose from the opening ("为…"), then what the text calls important or its goal."""
     paragraphs, refs = [], []
     purpose, ref = _purpose(facts)
     if purpose:
@@ -254,7 +254,7 @@ def _content_paragraphs(facts: _Facts) -> tuple[str, str]:
 
 
 def _content_answer(facts: _Facts) -> tuple[str, str]:
-    """The same overview as one paragraph, as a spokesperson would say it."""
+    """Write the same overview as one paragraph, the way a spokesperson answers."""
     if not facts.parts:
         return "", ""
     summaries = [f"{_part_name(index, part)}，{_part_summary(part)}"
@@ -263,7 +263,7 @@ def _content_answer(facts: _Facts) -> tuple[str, str]:
 
 
 def _measures(facts: _Facts) -> tuple[str, str]:
-    """One paragraph per top-level part, led by a run-in （一） heading."""
+    """Write one paragraph per top-level part, led by a run-in （一） heading."""
     paragraphs = []
     for index, part in enumerate(_substantive(facts.parts), start=1):
         lead = f"（{cn_numeral(index)}）{part.item.heading}。"
@@ -310,8 +310,8 @@ def _part_questions(entry: SectionSpec, facts: _Facts,
 
 
 def _implementation(facts: _Facts, closing: _Part | None) -> tuple[str, str]:
-    """From the part on safeguards (保障措施, 组织实施) if there is one, else from the
-    sentences anywhere that speak of carrying the policy out."""
+    """Answer from the part on safeguards (保障措施, 组织实施) if there is one, else from
+    the sentences anywhere about carrying the policy out (落实, 督查, 考核)."""
     if closing is not None:
         body = f"{facts.short}对抓好贯彻落实提出了明确要求。{_part_details(closing)}"
         return body, closing.item.ref
@@ -378,7 +378,7 @@ def _part_details(part: _Part) -> str:
 
 
 def _implementation_part(parts: list[_Part]) -> _Part | None:
-    """The last substantive part when it is about safeguards or carrying the policy out."""
+    """Return the last substantive part if it is about safeguards or carrying the policy out."""
     parts = _substantive(parts)
     if len(parts) > 1 and _IMPLEMENTATION_PART.search(parts[-1].item.heading):
         return parts[-1]
@@ -386,7 +386,7 @@ def _implementation_part(parts: list[_Part]) -> _Part | None:
 
 
 def _substantive(parts: list[_Part]) -> list[_Part]:
-    """All parts but 附则 (scope, interpretation, entry into force): nothing to ask about."""
+    """Drop 附则 (scope, interpretation, entry into force), which has nothing to ask about."""
     return [part for part in parts if not _CLOSING_PART.match(part.item.heading)]
 
 
@@ -461,9 +461,9 @@ def _requirement_phrases(text: str, limit: int = 3) -> list[str]:
 
 
 def _gist(text: str) -> str:
-    """The first sentence cut to whole clauses: at least GIST_MIN characters, then as many
-    more as fit in GIST_LIMIT. It starts after the "要" when the subject before it is
-    short (各单位要建立… → 建立…)."""
+    """Cut the first sentence to whole clauses: at least GIST_MIN characters, then as many
+    more as fit in GIST_LIMIT. The gist starts after the "要" when the subject before it
+    is short (各单位要建立… → 建立…)."""
     first = _first_sentences(text, 1).rstrip("。；！？")
     must = _MUST.search(first)
     if must and must.start() <= 25:

@@ -46,7 +46,7 @@ MARGIN_BOTTOM_MM = 35
 LINES_PER_PAGE = 22
 CHARS_PER_LINE = 28
 
-# The type area as Word sees it, after each edge is rounded to whole twips:
+# The type area in Word, after each edge is rounded to whole twips:
 # 16838 − 2098 − 1984 = 12756 twips high, 11906 − 1587 − 1474 = 8845 twips wide.
 TYPE_AREA_HEIGHT_TWIPS = (mm_to_twips(PAGE_HEIGHT_MM) - mm_to_twips(MARGIN_TOP_MM)
                           - mm_to_twips(MARGIN_BOTTOM_MM))
@@ -62,9 +62,9 @@ TITLE_PT = 22
 BODY_PT = 16
 PAGE_NUMBER_PT = 14
 
-# w:docGrid w:charSpace: how much each character pitch differs from the 16 pt body size, in
-# 1/4096 pt. 28 characters in 8845 twips (442.25 pt) need a pitch of at most 15.7946 pt,
-# that is 16 pt − 841.1/4096 pt; rounding down keeps all 28 in the line: −842.
+# w:docGrid w:charSpace is how much each character pitch differs from the 16 pt body size,
+# in 1/4096 pt. 28 characters in 8845 twips (442.25 pt) need a pitch of at most 15.7946 pt,
+# which is 16 pt − 841.1/4096 pt. Rounding down to −842 keeps all 28 in the line.
 CHAR_SPACE = ((TYPE_AREA_WIDTH_TWIPS - BODY_PT * 20 * CHARS_PER_LINE) * 4096
               // (20 * CHARS_PER_LINE))
 
@@ -79,7 +79,7 @@ FONT_PAGE_NUMBER = "宋体"        # 页码: 4号半角宋体阿拉伯数字
 @dataclass(frozen=True)
 class SectionSpec:
     key: str
-    title: str        # heading, or for a 答记者问 the question; may hold {short} and {heading}
+    title: str        # heading, or the question of a 答记者问, with {short} and {heading}
     hint: str = ""
     repeat: str = ""  # "top_level": one section per top-level part of the policy
 
@@ -105,7 +105,7 @@ def default_template_dir() -> Path:
 def load_template_spec(kind: str, template_dir: Path | str | None = None) -> TemplateSpec:
     """Read the section list for `kind`, from `template_dir` if it has one, else the shipped one.
 
-    An office may put only its restyled .docx into its own directory; the shipped section
+    An office may put only its restyled .docx into its own directory. The shipped section
     list then still applies, and the template file is looked up in the office's directory.
     """
     directory = Path(template_dir) if template_dir else DEFAULT_TEMPLATE_DIR
@@ -126,7 +126,8 @@ def _read_toml(path: Path, mtime_ns: int) -> dict:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput("documents.word.section_list_invalid", path=str(path), error=str(exc)) from exc
+        raise InvalidInput("documents.word.section_list_invalid", path=str(path),
+                           error=str(exc)) from exc
 
 
 def _spec_from_toml(raw: dict, directory: Path) -> TemplateSpec:

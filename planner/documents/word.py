@@ -79,7 +79,7 @@ def render_docx(doc: DraftDocument, template_dir: Path | str | None = None) -> b
 
 
 def build_context(doc: DraftDocument) -> dict:
-    """The values the templates use; every string is already one clean line or paragraph."""
+    """Build the values the templates use, each string already one clean line or paragraph."""
     intro = [s for s in doc.sections if s.key == gb.INTRO_KEY]
     body = [s for s in doc.sections if s.key != gb.INTRO_KEY]
     return {
@@ -94,10 +94,11 @@ def build_context(doc: DraftDocument) -> dict:
 
 
 def split_paragraphs(body: str) -> list[Paragraph]:
-    """One Paragraph per non-empty line; a leading （一）… heading becomes the run-in lead.
+    """Split a body into one Paragraph per non-empty line, with a leading （一）… heading
+    as the run-in lead.
 
-    Leading spaces (ASCII or full-width) are dropped: the style indents the first line.
-    An empty body still yields one empty paragraph, so a heading or 答： is not left bare.
+    Leading spaces (ASCII or full-width) are dropped, because the style indents the first
+    line. An empty body still yields one empty paragraph, so 答： still has its paragraph.
     """
     lines = [_clean(line).strip(" \t\u3000") for line in (body or "").splitlines()]
     paragraphs = [_paragraph(line) for line in lines if line]
@@ -105,17 +106,21 @@ def split_paragraphs(body: str) -> list[Paragraph]:
 
 
 def normalise_doc_number(text: str) -> str:
-    """发文字号 in GB/T 9704 form: year in 六角括号 〔〕, serial without leading zeros
-    (川办发[2013]081号 → 川办发〔2013〕81号)."""
+    """Write a 发文字号 in GB/T 9704 form: the year in 六角括号 〔〕 and the serial without
+    leading zeros (川办发[2013]081号 → 川办发〔2013〕81号)."""
     number = _one_line(text).replace(" ", "")
     number = _DOC_NUMBER_YEAR.sub(r"〔\1〕", number)
     return _DOC_NUMBER_SERIAL.sub(r"〕\1号", number)
 
 
 def cn_numeral(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, for heading labels up to 99."""
+    """Write 1 to 99 in Chinese numerals: 1 → 一, 10 → 十, 12 → 十二, 20 → 二十."""
     tens, ones = divmod(n, 10)
-    tens_part = "" if tens == 0 else ("十" if tens == 1 else _CN_NUMERALS[tens - 1] + "十")
+    tens_part = ""
+    if tens == 1:
+        tens_part = "十"
+    elif tens > 1:
+        tens_part = _CN_NUMERALS[tens - 1] + "十"
     return tens_part + (_CN_NUMERALS[ones - 1] if ones else "")
 
 
@@ -148,7 +153,7 @@ def _paragraph(line: str) -> Paragraph:
 
 
 def _one_line(text: str) -> str:
-    # Titles arrive split over lines (as printed); Chinese joins them without a space.
+    # Titles arrive split over lines as printed, and Chinese joins them without a space.
     return "".join(part.strip() for part in _clean(text or "").splitlines())
 
 
@@ -158,7 +163,8 @@ def _clean(text: str) -> str:
 
 def _template_bytes(path: Path) -> bytes:
     if not path.is_file():
-        raise InvalidInput("documents.word.template_missing", file=path.name, directory=str(path.parent))
+        raise InvalidInput("documents.word.template_missing", file=path.name,
+                           directory=str(path.parent))
     stat = path.stat()
     return _read_template(path, stat.st_mtime_ns, stat.st_size)
 
@@ -180,13 +186,15 @@ def _render_template(template: bytes, context: dict, path: Path) -> bytes:
         document.save(out)
     except (TemplateError, PackageNotFoundError, zipfile.BadZipFile, KeyError) as exc:
         logger.warning("template %s failed to render: %s", path, exc)
-        raise InvalidInput("documents.word.template_broken", file=path.name, error=str(exc)) from exc
+        raise InvalidInput("documents.word.template_broken", file=path.name,
+                           error=str(exc)) from exc
     return out.getvalue()
 
 
 # --- GB/T 9704-2012 layout check ---------------------------------------------------------
 
 _TOLERANCE_TWIPS = 6  # 0.1 mm: Word rounds some margins up (1588 for 28 mm) where we round
+_PAGE_NUMBER = re.compile(r"—\s*\{PAGE\}\s*—")  # §7.5: "— 1 —", 一字线 either side
 
 
 def check_gbt9704(docx_bytes: bytes, *, allow_placeholders: bool = False) -> list[str]:
@@ -194,7 +202,7 @@ def check_gbt9704(docx_bytes: bytes, *, allow_placeholders: bool = False) -> lis
 
     Checks A4 and the margins, 22 lines of 28 characters, the East Asian fonts and sizes of
     title, body and headings, and "— N —" page numbers at the outer edge. A template still
-    holds its placeholders: pass allow_placeholders=True to check one.
+    contains its placeholders, so pass allow_placeholders=True to check one.
     """
     try:
         document = Document(io.BytesIO(docx_bytes))
@@ -216,7 +224,8 @@ def _check_page(section) -> list[str]:
     size = (section.page_width.twips, section.page_height.twips)
     expected_size = (gb.mm_to_twips(gb.PAGE_WIDTH_MM), gb.mm_to_twips(gb.PAGE_HEIGHT_MM))
     if any(abs(a - b) > _TOLERANCE_TWIPS for a, b in zip(size, expected_size)):
-        problems.append(t("documents.word.check.page_size", width=_mm(size[0]), height=_mm(size[1])))
+        problems.append(t("documents.word.check.page_size", width=_mm(size[0]),
+                          height=_mm(size[1])))
 
     margins = (("top", section.top_margin, gb.MARGIN_TOP_MM),
                ("bottom", section.bottom_margin, gb.MARGIN_BOTTOM_MM),
@@ -225,8 +234,8 @@ def _check_page(section) -> list[str]:
     for edge, value, expected_mm in margins:
         if value is None or abs(value.twips - gb.mm_to_twips(expected_mm)) > _TOLERANCE_TWIPS:
             shown = _mm(value.twips) if value is not None else "0"
-            problems.append(t("documents.word.check.margin", edge=t(f"documents.word.edge.{edge}"), value=shown,
-                              expected=expected_mm))
+            problems.append(t("documents.word.check.margin", value=shown, expected=expected_mm,
+                              edge=t(f"documents.word.edge.{edge}")))
     return problems
 
 
@@ -240,7 +249,7 @@ def _check_grid(section, styles: "_StyleResolver") -> list[str]:
     grid_type = grid.get(qn("w:type"), "default") if grid is not None else "default"
 
     problems = []
-    pitch = styles.exact_line_spacing("Normal")
+    pitch = styles.exact_line_spacing(styles.default_paragraph_style())
     if pitch is None and grid_type in ("lines", "linesAndChars"):
         pitch = int(grid.get(qn("w:linePitch"), "0"))
     lines = height // pitch if pitch else 0
@@ -257,7 +266,7 @@ def _check_grid(section, styles: "_StyleResolver") -> list[str]:
     return problems
 
 
-# Which part of the document, its style, the font family it must use and its size.
+# Rules per style: the part of the document, its style id, its font family and size.
 _STYLE_RULES = (
     ("body", "Normal", ("仿宋", "FangSong"), gb.BODY_PT),
     ("heading_1", "Heading1", ("黑体", "SimHei"), gb.BODY_PT),
@@ -290,7 +299,7 @@ def _font_problems(part: str, style_name: str, font: str, size: float | None,
 
 
 def _check_title(document, styles: "_StyleResolver") -> list[str]:
-    """The first paragraph with text is the title: 2号 小标宋, centred."""
+    """Check the first paragraph with text, the title: 2号 小标宋, centred."""
     title = next((p for p in document.paragraphs if p.text.strip()), None)
     if title is None:
         return [t("documents.word.check.no_title")]
@@ -301,12 +310,13 @@ def _check_title(document, styles: "_StyleResolver") -> list[str]:
                               styles.size_pt(style_id, run), ("方正小标宋", "小标宋"),
                               gb.TITLE_PT)
     if styles.alignment(style_id, title._p) != "center":
-        problems.append(t("documents.word.check.title_alignment", style=styles.display_name(style_id)))
+        problems.append(t("documents.word.check.title_alignment",
+                          style=styles.display_name(style_id)))
     return problems
 
 
 def _check_headings(document, styles: "_StyleResolver") -> list[str]:
-    """Paragraphs that start with 一、 must show in 黑体, run-in （一） headings in 楷体."""
+    """Check that paragraphs starting with 一、 show in 黑体 and run-in （一） headings in 楷体."""
     problems = []
     for paragraph in document.paragraphs:
         runs = [run for run in paragraph.runs if run.text]
@@ -322,8 +332,9 @@ def _check_headings(document, styles: "_StyleResolver") -> list[str]:
         style_id = styles.paragraph_style_id(paragraph._p)
         font = styles.east_asia_font(style_id, runs[0]._r)
         if not any(font.startswith(family) for family in families):
-            problems.append(t("documents.word.check.heading_font", what=t(f"documents.word.part.{part}"),
-                              text=text[:12], font=font or "—", expected=families[0]))
+            problems.append(t("documents.word.check.heading_font", text=text[:12],
+                              what=t(f"documents.word.part.{part}"), font=font or "—",
+                              expected=families[0]))
     return problems
 
 
@@ -336,13 +347,14 @@ def _check_page_numbers(document, styles: "_StyleResolver") -> list[str]:
     for footer, which, sides in ((section.footer, "odd", ("right", "end")),
                                  (section.even_page_footer, "even", ("left", "start"))):
         paragraphs = [] if footer.is_linked_to_previous else footer.paragraphs
-        numbered = [p for p in paragraphs if re.search(r"—\s*\{PAGE\}\s*—", _field_text(p._p))]
+        numbered = [p for p in paragraphs if _PAGE_NUMBER.search(_field_text(p._p))]
+        page = t(f"documents.word.page.{which}")
         if not numbered:
-            problems.append(t("documents.word.check.page_number_missing", which=t(f"documents.word.page.{which}")))
+            problems.append(t("documents.word.check.page_number_missing", which=page))
             continue
         style_id = styles.paragraph_style_id(numbered[0]._p)
         if styles.alignment(style_id, numbered[0]._p) not in sides:
-            problems.append(t("documents.word.check.page_number_side", which=t(f"documents.word.page.{which}"),
+            problems.append(t("documents.word.check.page_number_side", which=page,
                               side=t(f"documents.word.side.{sides[0]}")))
         # §7.5: 半角宋体阿拉伯数字, so the Latin (ascii) slot is the one that shows.
         problems += _font_problems("page_number", styles.display_name(style_id),
@@ -352,24 +364,34 @@ def _check_page_numbers(document, styles: "_StyleResolver") -> list[str]:
 
 
 def _field_text(p_element) -> str:
-    """The paragraph's text with each PAGE field shown as {PAGE} instead of its result."""
-    parts, instruction, state = [], "", "text"
+    """Return the paragraph's text with each PAGE field shown as {PAGE}, not its result.
+
+    A complex field runs begin → instruction → separate → shown result → end. A simple
+    field (w:fldSimple) keeps its instruction in an attribute and its result inside.
+    """
+    parts, instruction, in_field = [], "", False
     for element in p_element.iter(qn("w:t"), qn("w:instrText"), qn("w:fldChar"),
                                   qn("w:fldSimple")):
         if element.tag == qn("w:fldSimple"):
-            parts.append("{PAGE}" if "PAGE" in element.get(qn("w:instr"), "") else "")
+            parts.append(_field_mark(element.get(qn("w:instr"), "")))
         elif element.tag == qn("w:fldChar"):
             kind = element.get(qn("w:fldCharType"))
-            state = {"begin": "instruction", "separate": "result", "end": "text"}[kind]
-            if kind == "begin":
-                instruction = ""
-            if kind == "end" and instruction.split()[:1] == ["PAGE"]:
-                parts.append("{PAGE}")
+            in_field = kind != "end"
+            instruction = "" if kind == "begin" else instruction
+            parts.append(_field_mark(instruction) if kind == "end" else "")
         elif element.tag == qn("w:instrText"):
             instruction += element.text or ""
-        elif state == "text" and element.getparent().getparent().tag != qn("w:fldSimple"):
+        elif not in_field and not _inside_simple_field(element):
             parts.append(element.text or "")
     return "".join(parts)
+
+
+def _field_mark(instruction: str) -> str:
+    return "{PAGE}" if instruction.split()[:1] == ["PAGE"] else ""
+
+
+def _inside_simple_field(element) -> bool:
+    return any(parent.tag == qn("w:fldSimple") for parent in element.iterancestors())
 
 
 def _check_placeholders(document) -> list[str]:
@@ -400,7 +422,8 @@ class _StyleResolver:
 
     def default_paragraph_style(self) -> str:
         for style_id, style in self.by_id.items():
-            if style.get(qn("w:type")) == "paragraph" and style.get(qn("w:default")) in ("1", "true"):
+            is_paragraph = style.get(qn("w:type")) == "paragraph"
+            if is_paragraph and style.get(qn("w:default")) in ("1", "true"):
                 return style_id
         return "Normal"
 
@@ -417,8 +440,10 @@ class _StyleResolver:
         return self.font(style_id, run, "eastAsia")
 
     def font(self, style_id: str, run=None, slot: str = "eastAsia") -> str:
-        """The font for one script slot (eastAsia for Chinese, ascii for digits); a theme
-        font shows as "theme:…", which GB/T 9704 templates should not rely on."""
+        """Return the font of one script slot: eastAsia for Chinese, ascii for digits.
+
+        A theme font comes back as "theme:…", because GB/T 9704 names the face itself.
+        """
         theme_attr, name_attr = qn(f"w:{slot}Theme"), qn(f"w:{slot}")
         fonts = self._first(qn("w:rFonts"), style_id, run,
                             lambda e: e.get(theme_attr) or e.get(name_attr))
@@ -453,7 +478,7 @@ class _StyleResolver:
         return None
 
     def _first(self, tag: str, style_id: str, run, accept=lambda e: True):
-        """The first `tag` element found from the run outwards that `accept` approves."""
+        """Find the first `tag` element, from the run outwards, that `accept` approves."""
         places = []
         if run is not None:
             places.append(run.find(qn("w:rPr")))
