@@ -204,6 +204,24 @@ def test_build_qa_implementation_comes_from_the_safeguards_part():
     assert implementation.source_ref == "二、"
 
 
+@pytest.mark.parametrize("preamble, background", [
+    ("现提出如下意见：", "某某厅印发了《某某厅关于加强政务公开工作的实施意见》（以下简称《实施意见》）。"),
+    ("", ""),
+])
+def test_build_interpretation_background_without_purpose(preamble, background):
+    draft = build_interpretation(small_policy(preamble=preamble, cited_documents=[]))
+
+    assert draft.sections[0].key == "background"
+    assert draft.sections[0].body == (background or "（请补充：说明政策依据的上级文件和部署、"
+                                      "本地本部门的工作实际，交代为什么在此时出台。）")
+
+
+def test_build_qa_intro_without_short_name_has_no_abbreviation_note():
+    intro = build_qa(small_policy(title="", preamble="", doc_number="")).sections[0]
+
+    assert intro.body.startswith("2020年3月2日，某某厅印发了《（请填写政策标题）》。")
+
+
 def test_build_qa_background_short_name_once():
     background = build_qa(small_policy()).sections[1]
 

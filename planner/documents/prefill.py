@@ -213,10 +213,11 @@ def _background(facts: _Facts, *, introduce: bool = True) -> tuple[str, str]:
     announcing = next((s for s in facts.preamble if _ANNOUNCE.search(s)), "")
     paragraphs = ["".join(context)] if context else []
 
-    named = f"《{facts.title}》（以下简称{facts.short}）" if introduce else facts.short
+    named = _full_name(facts) if introduce else facts.short
     issued = f"{facts.issuer}印发了{named}。"
-    if announcing:
-        paragraphs.append(_ANNOUNCE.sub("", announcing) + "，" + issued)
+    purpose = _ANNOUNCE.sub("", announcing).rstrip("，,")
+    if purpose:
+        paragraphs.append(f"{purpose}，{issued}")
     elif facts.preamble or facts.cited:
         paragraphs.append(issued)
 
@@ -288,12 +289,19 @@ def _public_impact(facts: _Facts) -> tuple[str, str]:
 
 def _intro(facts: _Facts, policy: ParsedPolicy) -> str:
     when = format_cn_date(policy.date) if policy.date else "近日"
-    number = f"{facts.doc_number}，" if facts.doc_number else ""
-    named = f"《{facts.title}》（{number}以下简称{facts.short}）"
+    named = _full_name(facts, facts.doc_number)
     topics = f"就{facts.short}的出台背景、主要内容和贯彻落实等问题回答了记者提问。"
     if facts.issuer:
         return f"{when}，{facts.issuer}印发了{named}。{facts.issuer}有关负责人{topics}"
     return f"{when}，{named}印发实施。有关负责人{topics}"
+
+
+def _full_name(facts: _Facts, doc_number: str = "") -> str:
+    """Write the title for its first mention: 《标题》（川办发〔2013〕81号，以下简称《意见》）."""
+    notes = [doc_number] if doc_number else []
+    if facts.short.startswith("《"):
+        notes.append(f"以下简称{facts.short}")
+    return f"《{facts.title}》（{'，'.join(notes)}）" if notes else f"《{facts.title}》"
 
 
 def _part_questions(entry: SectionSpec, facts: _Facts,

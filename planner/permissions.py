@@ -1,0 +1,53 @@
+"""Who may do what. Every service calls `require` before it changes anything.
+
+Roles are held within a unit (RoleAssignment). A check names the role and, where the
+rule is unit-bound (初审 by a 承办人员 of the drafting unit), the unit.
+"""
+
+import logging
+
+from sqlmodel import Session, select
+
+from planner.errors import PermissionDenied
+from planner.i18n import t
+from planner.models import Role, RoleAssignment, User
+
+logger = logging.getLogger(__name__)
+
+
+def roles_of(session: Session, user: User) -> set[tuple[Role, int]]:
+    """Return the (role, unit id) pairs the user holds."""
+    rows = session.exec(select(RoleAssignment).where(RoleAssignment.user_id == user.id))
+    return {(Role(row.role), row.unit_id) for row in rows}
+
+
+def has_role(session: Session, user: User, role: Role, unit_id: int | None = None) -> bool:
+    """True if the user holds `role` (in `unit_id`, when given). 管理员 is not implied."""
+    if not user.is_active:
+        return False
+    held = roles_of(session, user)
+    if unit_id is None:
+        return any(held_role == role for held_role, _ in held)
+    return (role, unit_id) in held
+
+
+def has_any_role(session: Session, user: User, roles: set[Role],
+                 unit_id: int | None = None) -> bool:
+    return any(has_role(session, user, role, unit_id) for role in roles)
+
+
+def require(session: Session, user: User | None, action: str, roles: set[Role],
+            unit_id: int | None = None) -> None:
+    """Raise PermissionDenied unless the user holds one of `roles` (in `unit_id`, if given).
+
+    `action` is a catalog key under [actions] naming what was attempted, so the
+    message says what was refused and which roles may do it.
+    """
+    if user is not None and has_any_role(session, user, roles, unit_id):
+        return
+
+    role_names = "、".join(t(f"role.{role}") for role in sorted(roles))
+    logger.warning("permission denied: user %s, action %s, unit %s",
+                   user.id if user else None, action, unit_id)
+    raise PermissionDenied("permissions.denied", action=t(f"actions.{action}"),
+                           roles=role_names)
