@@ -178,10 +178,8 @@ def define_custom_styles(styles) -> None:
     number.paragraph_format.space_after = Twips(gb.LINE_PITCH_TWIPS)
 
     # §7.3.5.2 (no seal): the issuer one line below the body, two characters from the right
-    # edge; the date on the next line, its first character two characters right of the
-    # issuer's. With an 8-character issuer and a date of about 6 characters that puts the
-    # date about 4 characters from the edge.
-    # NOTE: the exact date indent depends on both lengths; staff adjust it for long names.
+    # edge, and the date on the next line. The right indents here are defaults for staff;
+    # the rendered paragraphs get indents computed from both lengths (see add_signature).
     issuer = paragraph_style(add_style(styles, "Signature", "发文机关署名"), gb.FONT_BODY,
                              gb.BODY_PT, first_line_chars=0)
     issuer.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -371,12 +369,27 @@ def build_interpretation(document) -> None:
     add_body_loop(document, "s.paragraphs")
     tag(document, "{%p endfor %}")
 
+    add_signature(document)
+
+
+def add_signature(document) -> None:
+    """Add the issuer and date lines, each with a right indent the renderer computes from
+    the lengths of both (planner.documents.word.signature_indents), as §7.3.5.2 places them."""
     tag(document, "{%p if issuer %}")
-    document.add_paragraph("{{ issuer }}", style="发文机关署名")
+    issuer = document.add_paragraph("{{ issuer }}", style="发文机关署名")
+    indent_placeholder(issuer, "signature.issuer")
     tag(document, "{%p endif %}")
     tag(document, "{%p if date %}")
-    document.add_paragraph("{{ date }}", style="成文日期")
+    day = document.add_paragraph("{{ date }}", style="成文日期")
+    indent_placeholder(day, "signature.date")
     tag(document, "{%p endif %}")
+
+
+def indent_placeholder(paragraph, name: str) -> None:
+    """Give the paragraph a right indent whose values are docxtpl placeholders."""
+    ind = paragraph._p.get_or_add_pPr().get_or_add_ind()
+    ind.set(qn("w:rightChars"), f"{{{{ {name}_chars }}}}")
+    ind.set(qn("w:right"), f"{{{{ {name}_twips }}}}")
 
 
 def build_qa(document) -> None:

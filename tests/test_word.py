@@ -20,8 +20,9 @@ from docx.oxml.ns import qn
 
 from planner.documents.structure import DraftDocument, DraftSectionContent
 from planner.documents.templates import default_template_dir, load_template_spec
-from planner.documents.word import (check_gbt9704, cn_numeral, normalise_doc_number,
-                                    render_docx, split_paragraphs)
+from planner.documents.word import (SignatureIndents, check_gbt9704, cn_numeral,
+                                    normalise_doc_number, render_docx, signature_indents,
+                                    split_paragraphs)
 from planner.errors import InvalidInput
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -234,6 +235,18 @@ def test_split_paragraphs_separates_lines_and_run_in_headings(body, expected):
     assert [(p.lead, p.text) for p in split_paragraphs(body)] == expected
 
 
+@pytest.mark.parametrize("issuer, date_text, indents", [
+    # 8 characters over a date 6.5 wide (half-width digits): the issuer 2 from the edge, the
+    # date starting 2 right of it, so 8 − 2 − 6.5 = 1.5 characters from the edge.
+    ("四川省交通运输厅", "2014年1月10日", SignatureIndents(200, 640, 150, 480)),
+    # A date longer than the issuer: the date 2 from the edge, the issuer 6.5 + 4 − 6 = 4.5.
+    ("国务院办公厅", "2018年12月7日", SignatureIndents(450, 1440, 200, 640)),
+    ("某某厅", "", SignatureIndents(200, 640, 300, 960)),
+])
+def test_signature_indents_follow_gbt9704(issuer, date_text, indents):
+    assert signature_indents(issuer, date_text) == indents
+
+
 # --- rendered drafts (docxtpl) -----------------------------------------------------------
 
 def test_render_docx_page_is_a4_with_gbt9704_margins(rendered):
@@ -357,6 +370,18 @@ def test_render_docx_interpretation_paragraph_styles(interpretation_docx):
                                            "四、对公众的影响"]
     assert texts(document, "Signature") == ["某某厅"]
     assert texts(document, "SignatureDate") == ["2014年1月10日"]
+
+
+def test_render_docx_signature_indents(interpretation_docx):
+    document = reopen(interpretation_docx)
+
+    issuer = next(p for p in document.paragraphs if p.style.style_id == "Signature")
+    day = next(p for p in document.paragraphs if p.style.style_id == "SignatureDate")
+    issuer_ind = issuer._p.pPr.find(qn("w:ind"))
+    day_ind = day._p.pPr.find(qn("w:ind"))
+    # 某某厅 (3) is shorter than 2014年1月10日 (6.5): date 2 from the edge, issuer 7.5.
+    assert (issuer_ind.get(qn("w:rightChars")), issuer_ind.get(qn("w:right"))) == ("750", "2400")
+    assert (day_ind.get(qn("w:rightChars")), day_ind.get(qn("w:right"))) == ("200", "640")
 
 
 def test_render_docx_run_in_heading_style(interpretation_docx):

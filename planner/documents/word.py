@@ -48,6 +48,16 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
+class SignatureIndents:
+    """Right indents of the issuer and date lines, in 1/100 character and in twips."""
+
+    issuer_chars: int
+    issuer_twips: int
+    date_chars: int
+    date_twips: int
+
+
+@dataclass(frozen=True)
 class SectionRow:
     key: str
     number: str       # 一、 for the interpretation's headings
@@ -88,6 +98,8 @@ def build_context(doc: DraftDocument) -> dict:
         "issuer": _one_line(doc.issuer),
         "doc_number": normalise_doc_number(doc.doc_number),
         "date": format_cn_date(doc.date) if doc.date else "",
+        "signature": signature_indents(_one_line(doc.issuer),
+                                       format_cn_date(doc.date) if doc.date else ""),
         "intro": [p for section in intro for p in split_paragraphs(section.body)],
         "sections": [_section_row(i, section) for i, section in enumerate(body, start=1)],
     }
@@ -103,6 +115,30 @@ def split_paragraphs(body: str) -> list[Paragraph]:
     lines = [_clean(line).strip(" \t\u3000") for line in (body or "").splitlines()]
     paragraphs = [_paragraph(line) for line in lines if line]
     return paragraphs or [Paragraph("", "")]
+
+
+def signature_indents(issuer: str, date_text: str) -> SignatureIndents:
+    """Compute the right indents of the 落款 lines by GB/T 9704-2012 §7.3.5.2 (no seal).
+
+    The issuer ends two characters from the right edge. The date starts two characters
+    right of the issuer's first character, unless the date is longer than the issuer. Then
+    the date ends two characters from the edge and the issuer moves left to match.
+    """
+    issuer_width, date_width = _width(issuer), _width(date_text)
+    issuer_right, date_right = 2.0, issuer_width - date_width
+    if date_width > issuer_width:
+        date_right = 2.0
+        issuer_right = date_width + 4 - issuer_width
+
+    def hundredths(chars: float) -> int:
+        return round(max(chars, 0) * 100)
+
+    return SignatureIndents(
+        issuer_chars=hundredths(issuer_right),
+        issuer_twips=round(max(issuer_right, 0) * gb.BODY_PT * 20),
+        date_chars=hundredths(date_right),
+        date_twips=round(max(date_right, 0) * gb.BODY_PT * 20),
+    )
 
 
 def normalise_doc_number(text: str) -> str:
@@ -155,6 +191,11 @@ def _paragraph(line: str) -> Paragraph:
 def _one_line(text: str) -> str:
     # Titles arrive split over lines as printed, and Chinese joins them without a space.
     return "".join(part.strip() for part in _clean(text or "").splitlines())
+
+
+def _width(text: str) -> float:
+    """Return the width in 3号 characters: half-width letters and digits count one half."""
+    return sum(0.5 if ord(char) < 0x2E80 else 1.0 for char in text)
 
 
 def _clean(text: str) -> str:
