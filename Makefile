@@ -1,5 +1,6 @@
 # Two commands do all the setup on a fresh machine with Python 3.11+:
-#   make run   - create .venv if missing, install, migrate, start the app on 127.0.0.1:8501
+#   make run   - create .venv if missing, install, migrate, say how to create the first
+#                administrator if there is none, start the app on 127.0.0.1:8501
 #   make test  - the same setup plus test tools, then the whole test suite
 
 PYTHON ?= python3
@@ -8,7 +9,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: run test migrate bench browser clean
+.PHONY: run test migrate bench browser postgresql clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is required")'
@@ -27,12 +28,16 @@ migrate: $(VENV)/.installed-run
 	$(BIN)/python -m planner migrate
 
 run: migrate
+	-$(BIN)/python -m planner check-admin
 	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true
 
 browser:
 	-sh scripts/install-browser.sh
 
-test: $(VENV)/.installed-dev browser
+postgresql:
+	-sh scripts/install-postgresql.sh
+
+test: $(VENV)/.installed-dev browser postgresql
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-dev

@@ -1,27 +1,44 @@
-"""Streamlit glue shared by the pages: the cached engine, sessions, the actor, error display.
+"""Streamlit glue shared by the pages: the cached engine, sessions, the signed-in user,
+the idle timeout, error display.
 
-Nothing here decides a rule; it only connects widgets to planner services.
+Nothing here decides a rule; it only connects widgets to planner services. The signed-in
+user is kept as an id in st.session_state (UI state); permissions are checked in planner.
 """
 
 import logging
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
+from streamlit.errors import StreamlitAPIException
 
+from planner.config import get_settings
 from planner.db import make_engine, migrate, session_scope
-from planner.errors import PlannerError
+from planner.errors import PermissionDenied, PlannerError
 from planner.i18n import t
-from planner.models import User
-from planner.services import users
+from planner.models import Role, User
+from planner.permissions import has_role
+from planner.services import accounts, users
+from planner.timeutil import now_utc
 
 logger = logging.getLogger("planner.ui")
 
 T = TypeVar("T")
+
+USER_KEY = "user_id"
+ACTIVITY_KEY = "last_activity"
+NOTICE_KEY = "sign_in_notice"     # why the user was signed out: "idle", "signed_out", "gone"
+HOME_PAGE = "pages/home.py"
+# The sign-in page and 工作台 share one address, so the rerun after signing in lands on
+# 工作台 and signing out lands on the sign-in page, with no "page not found" in between.
+# It must differ from every file name in pages/: Streamlit matches a request against
+# those file names before app.py runs (see db_session).
+HOME_URL_PATH = "workbench"
 
 
 @st.cache_resource
@@ -34,24 +51,111 @@ def get_engine() -> Engine:
 
 @contextmanager
 def db_session() -> Iterator[Session]:
+    """A transaction for a page; stops the page when nobody is signed in.
+
+    app.py shows only the sign-in page until someone signs in. This check covers the one
+    way around it: Streamlit runs a file in pages/ on its own when the first request
+    after a server start asks for that page's address.
+    """
+    if st.session_state.get(USER_KEY) is None:
+        st.info(t("accounts.not_signed_in"))
+        st.stop()
     with session_scope(get_engine()) as session:
         yield session
 
 
 def current_actor(session: Session) -> User:
-    # Until sign-in exists, every action runs as the built-in administrator.
-    return users.builtin_admin(session)
+    """The signed-in user; PermissionDenied when nobody is signed in or the account is off."""
+    user_id = st.session_state.get(USER_KEY)
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.is_active:
+        raise PermissionDenied("accounts.not_signed_in")
+    return user
 
 
-def run_action(action: Callable[[Session, User], T]) -> T | None:
-    """Run `action(session, actor)` in one transaction and show any error in Chinese.
+def signed_in_user() -> User | None:
+    """The signed-in user for this browser session, or None (then the sign-in page shows).
+
+    An account deactivated or deleted since sign-in ends the session here.
+    """
+    user_id = st.session_state.get(USER_KEY)
+    if user_id is None:
+        return None
+    with session_scope(get_engine()) as session:
+        user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        end_session("gone")
+        return None
+    return user
+
+
+def start_session(user: User) -> None:
+    st.session_state[USER_KEY] = user.id
+    st.session_state[ACTIVITY_KEY] = now_utc()
+    st.session_state.pop(NOTICE_KEY, None)
+
+
+def end_session(notice: str) -> None:
+    st.session_state.pop(USER_KEY, None)
+    st.session_state.pop(ACTIVITY_KEY, None)
+    st.session_state[NOTICE_KEY] = notice
+
+
+def enforce_idle_timeout(now: datetime | None = None) -> bool:
+    """Sign out after session_idle_minutes without a rerun; otherwise note this activity.
+
+    Every widget interaction reruns the script, so a rerun is the unit of activity.
+    Returns True when this call signed the user out.
+    """
+    if st.session_state.get(USER_KEY) is None:
+        return False
+    now = now or now_utc()
+    idle = get_settings().session_idle_minutes
+    if not accounts.session_expired(st.session_state.get(ACTIVITY_KEY), now, idle):
+        st.session_state[ACTIVITY_KEY] = now
+        return False
+
+    user_id = st.session_state[USER_KEY]
+    run_public(lambda session: _audit_sign_out(session, user_id, "idle"))
+    end_session("idle")
+    logger.info("user %s signed out after %s idle minutes", user_id, idle)
+    return True
+
+
+def sign_out() -> None:
+    """Sign out at the user's request; with OIDC also drop the identity cookie."""
+    user_id = st.session_state.get(USER_KEY)
+    if user_id is not None:
+        run_public(lambda session: _audit_sign_out(session, user_id, "user"))
+    end_session("signed_out")
+    if get_settings().auth_mode == "oidc" and st.user.is_logged_in:
+        st.logout()
+
+
+def go_to_sign_in() -> None:
+    """Rerun at the home address, where the sign-in page answers once signed out."""
+    try:
+        st.switch_page(st.Page(HOME_PAGE, url_path=HOME_URL_PATH))
+    except StreamlitAPIException:
+        st.rerun()   # another page holds that address: rerun where we are
+
+
+def _audit_sign_out(session: Session, user_id: int, reason: str) -> None:
+    user = session.get(User, user_id)
+    if user is not None:
+        accounts.sign_out(session, actor=user, reason=reason)
+
+
+def run_public(action: Callable[[Session], T]) -> T | None:
+    """Run `action(session)` in one transaction and show any error in Chinese; for what
+    needs nobody signed in (signing in, the first-administrator hint).
 
     A PlannerError shows its catalog message; anything else is logged with a
     reference number and shown as a short apology, never as a traceback.
     """
     try:
-        with db_session() as session:
-            return action(session, current_actor(session))
+        with session_scope(get_engine()) as session:
+            return action(session)
     except PlannerError as exc:
         st.error(exc.message)
     except Exception:
@@ -59,6 +163,34 @@ def run_action(action: Callable[[Session, User], T]) -> T | None:
         logger.exception("unexpected error, reference %s", ref)
         st.error(t("app.unexpected_error", ref=ref))
     return None
+
+
+def run_action(action: Callable[[Session, User], T]) -> T | None:
+    """Run `action(session, actor)` as the signed-in user in one transaction and show any
+    error in Chinese (see run_public)."""
+    return run_public(lambda session: action(session, current_actor(session)))
+
+
+def show_identity(user: User) -> list[users.HeldRole]:
+    """Sidebar block: who is signed in, their roles by unit, and the sign-out button."""
+    with db_session() as session:
+        held = users.roles_held(session, user)
+
+    st.caption(t("app.sidebar_caption", name=user.display_name, username=user.username))
+    if held:
+        st.caption(t("sign_in_page.roles_header"))
+        for role in held:
+            st.caption(f"{role.unit_name} · {label('role', role.role)}")
+    if st.button(t("sign_in_page.sign_out"), key="sidebar_sign_out"):
+        sign_out()
+        go_to_sign_in()
+    return held
+
+
+def signed_in_has_role(role: Role) -> bool:
+    """Whether to offer a button; the service behind it checks the role again."""
+    with db_session() as session:
+        return has_role(session, current_actor(session), role)
 
 
 def label(group: str, code: str) -> str:

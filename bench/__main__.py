@@ -1,5 +1,8 @@
 """Time parse, prefill and Word export for every policy file; record the figures.
 
+`python -m bench` also runs bench/pages.py (page reruns on a large database); --only
+picks one of the two.
+
 CPU time (time.process_time) of one process on one core, the median of several runs
 after one warm-up run. Results go to docs/benchmarks.md between this script's markers.
 """
@@ -90,12 +93,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=7, help="timed runs per figure")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--only", choices=["documents", "pages"],
+                        help="run one benchmark instead of both")
     args = parser.parse_args()
 
-    rows = [(path.name, measure(path, args.runs)) for path in policy_files()]
-    table = render_table(rows, args.runs)
+    status = 0
+    if args.only in (None, "documents"):
+        status |= bench_documents(args.runs, not args.no_write)
+    if args.only in (None, "pages"):
+        from bench import pages   # imports streamlit's AppTest, only needed here
+
+        status |= pages.run(pages.DEFAULT_RUNS, not args.no_write)
+    return status
+
+
+def bench_documents(runs: int, write: bool) -> int:
+    rows = [(path.name, measure(path, runs)) for path in policy_files()]
+    table = render_table(rows, runs)
     print(table)
-    if not args.no_write:
+    if write:
         write_results(table)
 
     sichuan = dict(rows).get("sichuan-transport-2014-disclosure-opinions.txt")

@@ -4,6 +4,7 @@ import streamlit as st
 
 import ui
 from planner.i18n import t
+from planner.models import Role
 from planner.services import drafts, events, policies, seed
 from planner.timeutil import format_office
 
@@ -14,8 +15,16 @@ with ui.db_session() as session:
 
 if empty:
     st.info(t("home.empty_intro"))
+    if not ui.signed_in_has_role(Role.ADMIN):
+        st.caption(t("home.examples_admin_only"))
+        st.stop()
+
+    st.caption(t("home.examples_password_help"))
+    password = st.text_input(t("home.examples_password"), type="password",
+                             key="home_examples_password")
     if st.button(t("home.load_examples"), key="home_load_examples", type="primary"):
-        result = ui.run_action(lambda session, actor: seed.load_examples(session, actor=actor))
+        result = ui.run_action(lambda session, actor: seed.load_examples(
+            session, actor=actor, staff_password=password))
         if result is not None:
             st.success(t("home.examples_loaded"))
             st.rerun()

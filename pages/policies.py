@@ -39,9 +39,22 @@ def fields_form(form_key: str, parsed: ParsedPolicy | None, stored=None
         issue_date = st.date_input(t("policy_page.field_date"),
                                    value=stored.issue_date if stored else parsed.date,
                                    format="YYYY-MM-DD")
+        is_normative = st.checkbox(t("policy_deadlines.is_normative"),
+                                   value=bool(stored and stored.is_normative),
+                                   help=t("policy_deadlines.is_normative_help"))
+        paper_issued_on = st.date_input(t("policy_deadlines.paper_issued_on"),
+                                        value=stored.paper_issued_on if stored else None,
+                                        format="YYYY-MM-DD")
+        published_on = st.date_input(t("policy_deadlines.published_on"),
+                                     value=stored.published_on if stored else None,
+                                     format="YYYY-MM-DD",
+                                     help=t("policy_deadlines.published_on_help"))
         if st.form_submit_button(t("policy_page.save"), type="primary"):
             return policies.PolicyFields(title=title, doc_number=doc_number, issuer=issuer,
-                                         addressee=addressee, issue_date=issue_date)
+                                         addressee=addressee, issue_date=issue_date,
+                                         is_normative=is_normative,
+                                         paper_issued_on=paper_issued_on,
+                                         published_on=published_on)
     return None
 
 
@@ -119,19 +132,29 @@ with right:
     show_structure(structure)
 
 st.subheader(t("policy_page.make_drafts"))
-disclosure = st.selectbox(t("policy_page.disclosure"), list(Disclosure),
+# No default: the 公开属性 is a decision the drafter makes for every draft (先审查、后公开).
+disclosure = st.selectbox(t("policy_page.disclosure"), list(Disclosure), index=None,
+                          placeholder=t("policy_page.disclosure_placeholder"),
                           format_func=lambda code: ui.label("draft.disclosure", code),
                           key="policies_disclosure")
-reason = ""
-if disclosure != Disclosure.PUBLIC:
+reason = basis = ""
+if disclosure not in (None, Disclosure.PUBLIC):
     reason = st.text_area(t("policy_page.disclosure_reason"), key="policies_disclosure_reason")
+    basis = st.text_input(t("policy_page.disclosure_basis"), key="policies_disclosure_basis",
+                          placeholder=t("policy_page.disclosure_basis_placeholder"))
+units = ui.run_action(lambda s, a: drafts.drafting_units(s, a)) or []
+unit_id = None
+if len(units) > 1:
+    unit_names = {unit.id: unit.name for unit in units}
+    unit_id = st.selectbox(t("policy_page.drafting_unit"), list(unit_names),
+                           format_func=unit_names.get, key="policies_drafting_unit")
 make_left, make_right = st.columns(2)
 for column, kind in ((make_left, DraftKind.INTERPRETATION), (make_right, DraftKind.QA)):
     if column.button(t("policy_page.make_draft", kind=ui.label("draft.kind", kind)),
                      key=f"policies_make_{kind}"):
         draft = ui.run_action(lambda s, a: drafts.create_from_policy(
             s, actor=a, policy_id=policy_id, kind=kind, disclosure=disclosure,
-            disclosure_reason=reason))
+            disclosure_reason=reason, disclosure_basis=basis, unit_id=unit_id))
         if draft is not None:
             st.session_state["drafts_selected"] = draft.id
             st.success(t("policy_page.draft_made", title=draft.title))

@@ -44,6 +44,10 @@ class EventStatus(StrEnum):
 class DraftKind(StrEnum):
     INTERPRETATION = "interpretation"  # 政策解读
     QA = "qa"                          # 答记者问 / 答问口径
+    OPINION_RESPONSE = "opinion_response"  # 舆情回应稿
+    MEETING_NOTICE = "meeting_notice"      # 会议通知
+    MEETING_MINUTES = "meeting_minutes"    # 会议纪要
+    OPINION_REPORT = "opinion_report"      # 舆情监测报告
 
 
 class Disclosure(StrEnum):
@@ -146,6 +150,10 @@ class Policy(SQLModel, table=True):
     issuer: str = Field(default="", max_length=200)           # 发文机关
     addressee: str = Field(default="", max_length=1000)       # 主送机关
     issue_date: date | None = None
+    # 规范性文件: online within 3 working days of the paper issuance (纸质公文印发).
+    is_normative: bool = False
+    paper_issued_on: date | None = None    # 纸质公文印发日期
+    published_on: date | None = None       # 公开发布日期 (online); the 政策解读 is due with it
     source_name: str = Field(default="", max_length=255)
     raw_text: str = Field(default="", sa_type=sa.Text)
     created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
@@ -284,20 +292,324 @@ class HolidayOverride(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
 
 
+class ObligationStatus(StrEnum):
+    OPEN = "open"                # 未办结
+    DONE = "done"                # 已办结
+    CANCELLED = "cancelled"      # 已撤销 (the item that raised it went away)
+
+
+class Obligation(SQLModel, table=True):
+    """A deadline on the supervision board (督办). The due time is not stored: it is
+    computed on read from the rule and the trigger, so holiday overrides, rule settings
+    and a newer holiday calendar change it (planner.deadlines)."""
+
+    __tablename__ = "obligation"
+    __table_args__ = (
+        sa.UniqueConstraint("rule_key", "entity", "entity_id",
+                            name="uq_obligation_rule_entity"),
+        # The board reads open items by rule and trigger; the other columns make the index
+        # cover its counts, so 50,000 open items are counted without touching the table.
+        sa.Index("ix_obligation_board", "status", "rule_key", "trigger_at", "unit_id",
+                 "owner_id", "fixed_due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    rule_key: str = Field(max_length=32)
+    entity: str = Field(max_length=32)          # what raised it: press_event, policy ...
+    entity_id: int | None = None
+    title: str = Field(max_length=300)
+    trigger_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    fixed_due_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="SET NULL",
+                                index=True)
+    owner_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL",
+                                 index=True)
+    status: str = Field(sa_type=_code(), default=ObligationStatus.OPEN)
+    completed_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    completed_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class DeadlineSetting(SQLModel, table=True):
+    """An administrator's value for a deadline rule's limit, or for the due-soon window."""
+
+    __tablename__ = "deadline_setting"
+
+    key: str = Field(max_length=32, primary_key=True)
+    amount: int
+    updated_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    updated_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
 class AuditEntry(SQLModel, table=True):
-    """登记备案: one row per write. The app never updates or deletes these rows."""
+    """登记备案: one row per write. The app never updates or deletes these rows.
+
+    NOTE: the foreign keys' ondelete="SET NULL" never takes effect. The append-only
+    triggers of migration 0005 reject the UPDATE it would make, so a user or unit named in
+    the trail cannot be deleted (deactivate it instead), and the hashed ids stay intact.
+    """
 
     __tablename__ = "audit_entry"
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True), index=True)
-    actor_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    actor_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL",
+                                 index=True)
     action: str = Field(max_length=64)
-    entity: str = Field(max_length=32)
+    entity: str = Field(max_length=32, index=True)
     entity_id: int | None = None
     detail: str = Field(default="", sa_type=sa.Text)
-    unit_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="SET NULL")
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="SET NULL",
+                                index=True)
     # Hash chain: row_hash = SHA-256 over prev_hash and this row's fields, so an edit made
     # directly in the database breaks the chain at that row.
     prev_hash: str = Field(default="", max_length=64)
     row_hash: str = Field(default="", max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """The end of the audit chain: one row (id 1), updated with every appended entry.
+
+    Appending first updates this row, which locks it (a row lock on PostgreSQL, the write
+    lock on SQLite), so concurrent writers append one after the other and never fork the
+    chain. It also records the last id, so removing the newest rows is detected.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    last_id: int = 0
+    last_hash: str = Field(default="", max_length=64)
+    appended: int = 0    # rows appended through the chain, bumped to take the lock
+
+
+# --- 政务舆情 (public-opinion register) and joint meetings ---------------------------------
+# planner.services.opinions and planner.services.meetings hold the allowed transitions.
+
+
+class OpinionSource(StrEnum):
+    WEBSITE = "website"          # 网站
+    WEIBO = "weibo"              # 微博
+    WECHAT = "wechat"            # 微信
+    HOTLINE = "hotline_12328"    # 12328 交通运输服务监督电话
+    MEDIA = "media"              # 新闻媒体
+    OTHER = "other"              # 其他 (the platform's name goes to source_detail)
+
+
+class OpinionSeverity(StrEnum):
+    """舆情等级, lowest first; the response time limits depend on it."""
+
+    ORDINARY = "ordinary"    # 一般
+    SERIOUS = "serious"      # 较大
+    MAJOR = "major"          # 重大
+    CRITICAL = "critical"    # 特别重大
+
+
+class OpinionStatus(StrEnum):
+    NEW = "new"                  # 新登记
+    ASSESSING = "assessing"      # 研判中
+    FORWARDED = "forwarded"      # 已转办
+    RESPONDING = "responding"    # 回应中
+    RESPONDED = "responded"      # 已回应
+    ARCHIVED = "archived"        # 已归档
+
+
+class OpinionNature(StrEnum):
+    """研判: what kind of concern the item is."""
+
+    CONCERN = "concern"          # 群众诉求
+    MISREADING = "misreading"    # 误读误解
+    RUMOUR = "rumour"            # 谣言、不实信息
+    CRITICISM = "criticism"      # 批评质疑
+    OTHER = "other"              # 其他
+
+
+class OpinionTrend(StrEnum):
+    RISING = "rising"      # 上升
+    STEADY = "steady"      # 平稳
+    FALLING = "falling"    # 回落
+
+
+class OpinionRisk(StrEnum):
+    LOW = "low"          # 低
+    MEDIUM = "medium"    # 中
+    HIGH = "high"        # 高
+
+
+class ResponseKind(StrEnum):
+    """The ways the department responds to an item."""
+
+    ONLINE_MESSAGE = "online_message"                  # 网上发布消息
+    EXPERT_INTERPRETATION = "expert_interpretation"    # 组织专家解读
+    PRESS_CONFERENCE = "press_conference"              # 召开新闻发布会
+    MEDIA_INTERVIEW = "media_interview"                # 接受媒体专访
+
+
+class MeetingStatus(StrEnum):
+    SCHEDULED = "scheduled"    # 已安排
+    HELD = "held"              # 已召开 (minutes recorded)
+    CANCELLED = "cancelled"    # 已取消
+
+
+class ActionItemStatus(StrEnum):
+    OPEN = "open"        # 办理中
+    CLOSED = "closed"    # 已办结
+
+
+class OpinionItem(SQLModel, table=True):
+    """One 政务舆情 item: where it was seen, what it says, how serious, how it is handled."""
+
+    __tablename__ = "opinion_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(sa_type=_code(), index=True)
+    source_detail: str = Field(default="", max_length=64)    # the platform, e.g. 抖音
+    link: str = Field(default="", max_length=1000)
+    # SHA-256 of the normalised link, "" without a link: how duplicates are found.
+    link_key: str = Field(default="", max_length=64, index=True)
+    first_seen_at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
+    summary: str = Field(sa_type=sa.Text)
+    category: str = Field(default="", max_length=64, index=True)
+    severity: str = Field(sa_type=_code(), index=True)
+    status: str = Field(sa_type=_code(), default=OpinionStatus.NEW, index=True)
+    policy_id: int | None = Field(default=None, foreign_key="policy.id", ondelete="SET NULL")
+    event_id: int | None = Field(default=None, foreign_key="press_event.id",
+                                 ondelete="SET NULL")
+    nature: str = Field(sa_type=_code(), default="")      # 研判: OpinionNature
+    trend: str = Field(sa_type=_code(), default="")       # 研判: OpinionTrend
+    risk: str = Field(sa_type=_code(), default="")        # 研判: OpinionRisk
+    assessment: str = Field(default="", sa_type=sa.Text)
+    assessed_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    assessed_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    lead_unit_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="SET NULL",
+                                     index=True)
+    forwarded_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    responded_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    status_changed_at: datetime = Field(default_factory=now_utc,
+                                        sa_type=sa.DateTime(timezone=True))
+    created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class OpinionUnit(SQLModel, table=True):
+    """A unit an item was forwarded to (转请相关单位关注、回应); one of them leads."""
+
+    __tablename__ = "opinion_unit"
+
+    opinion_id: int = Field(foreign_key="opinion_item.id", ondelete="CASCADE",
+                            primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", ondelete="CASCADE", primary_key=True,
+                         index=True)
+    is_lead: bool = False
+
+
+class OpinionResponse(SQLModel, table=True):
+    """One response action, linked to the draft or event that carried it."""
+
+    __tablename__ = "opinion_response"
+
+    id: int | None = Field(default=None, primary_key=True)
+    opinion_id: int = Field(foreign_key="opinion_item.id", ondelete="CASCADE", index=True)
+    kind: str = Field(sa_type=_code())
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="SET NULL")
+    note: str = Field(default="", sa_type=sa.Text)
+    link: str = Field(default="", max_length=1000)     # where it was published
+    draft_id: int | None = Field(default=None, foreign_key="draft.id", ondelete="SET NULL")
+    event_id: int | None = Field(default=None, foreign_key="press_event.id",
+                                 ondelete="SET NULL")
+    responded_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class Meeting(SQLModel, table=True):
+    """重大政务舆情会商联席会议: one joint consultation meeting."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(max_length=128, unique=True)   # iCalendar UID, stable for the meeting's life
+    sequence: int = 0                               # iCalendar SEQUENCE, raised on each change
+    title: str = Field(max_length=300)
+    agenda: str = Field(default="", sa_type=sa.Text)
+    starts_at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
+    ends_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    venue: str = Field(default="", max_length=200)
+    online_room: str = Field(default="", max_length=500)
+    status: str = Field(sa_type=_code(), default=MeetingStatus.SCHEDULED, index=True)
+    cancel_reason: str = Field(default="", sa_type=sa.Text)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="SET NULL")
+    minutes_draft_id: int | None = Field(default=None, foreign_key="draft.id",
+                                         ondelete="SET NULL")
+    convened_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class MeetingUnit(SQLModel, table=True):
+    __tablename__ = "meeting_unit"
+
+    meeting_id: int = Field(foreign_key="meeting.id", ondelete="CASCADE", primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", ondelete="CASCADE", primary_key=True,
+                         index=True)
+
+
+class MeetingAttendee(SQLModel, table=True):
+    """A person invited: a user of the app, or a guest known only by name and e-mail."""
+
+    __tablename__ = "meeting_attendee"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", ondelete="CASCADE", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL",
+                                index=True)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="SET NULL")
+    name: str = Field(max_length=100, index=True)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class MeetingOpinion(SQLModel, table=True):
+    __tablename__ = "meeting_opinion"
+
+    meeting_id: int = Field(foreign_key="meeting.id", ondelete="CASCADE", primary_key=True)
+    opinion_id: int = Field(foreign_key="opinion_item.id", ondelete="CASCADE",
+                            primary_key=True, index=True)
+
+
+class MeetingAction(SQLModel, table=True):
+    """An action item from the minutes; open ones show on the supervision board."""
+
+    __tablename__ = "meeting_action"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meeting.id", ondelete="CASCADE", index=True)
+    task: str = Field(sa_type=sa.Text)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="SET NULL",
+                                index=True)
+    owner_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    owner_name: str = Field(default="", max_length=64)
+    due_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    status: str = Field(sa_type=_code(), default=ActionItemStatus.OPEN, index=True)
+    closed_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    closed_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    close_note: str = Field(default="", sa_type=sa.Text)
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class BackupRecord(SQLModel, table=True):
+    """A backup taken with `python -m planner backup`, shown on the administrator page.
+
+    Written into the database that was backed up, after the backup file is complete, so
+    a backup never contains its own record.
+    """
+
+    __tablename__ = "backup_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True), index=True)
+    path: str = Field(max_length=1000)               # the file as the operator named it
+    host: str = Field(default="", max_length=255)    # the machine that wrote it
+    size_bytes: int = Field(default=0, sa_type=sa.BigInteger)
+    schema_revision: str = Field(default="", max_length=32)
+    row_total: int = Field(default=0, sa_type=sa.BigInteger)

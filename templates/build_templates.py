@@ -1,4 +1,5 @@
-"""Build the shipped Word templates (interpretation.docx, qa.docx) in GB/T 9704-2012 layout.
+"""Build the shipped Word templates (interpretation.docx, qa.docx, and the office's own
+opinion_response, meeting_notice, meeting_minutes and opinion_report) in GB/T 9704-2012 layout.
 
 Run from the repository root:  .venv/bin/python templates/build_templates.py
 
@@ -54,7 +55,11 @@ KEEP_STYLES = {"Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading
 
 def main() -> None:
     for name, build in (("interpretation.docx", build_interpretation),
-                        ("qa.docx", build_qa)):
+                        ("qa.docx", build_qa),
+                        ("opinion_response.docx", build_opinion_response),
+                        ("meeting_notice.docx", build_meeting_notice),
+                        ("meeting_minutes.docx", build_meeting_minutes),
+                        ("opinion_report.docx", build_opinion_report)):
         document = new_document(build.__doc__.strip())
         build(document)
         (OUT_DIR / name).write_bytes(reproducible_bytes(document))
@@ -413,6 +418,39 @@ def build_qa(document) -> None:
     document.add_paragraph("依据：{{ s.source_ref }}", style="答问依据")
     tag(document, "{%p endif %}")
     tag(document, "{%p endfor %}")
+
+
+def build_opinion_response(document) -> None:
+    """舆情回应稿"""
+    build_sectioned(document)
+
+
+def build_meeting_notice(document) -> None:
+    """会议通知"""
+    build_sectioned(document)
+
+
+def build_meeting_minutes(document) -> None:
+    """会议纪要"""
+    build_sectioned(document)
+
+
+def build_opinion_report(document) -> None:
+    """舆情监测报告"""
+    build_sectioned(document)
+
+
+def build_sectioned(document) -> None:
+    """Title (and subtitle), the lead paragraphs of the intro section, the numbered
+    sections, then issuer and date: the shape of a notice, minutes, report or response.
+    Each kind keeps its own file, so an office restyles one without touching the others."""
+    add_heading_block(document)
+    add_body_loop(document, "intro")
+    tag(document, "{%p for s in sections %}")
+    document.add_paragraph("{{ s.number }}{{ s.title }}", style="Heading 1")
+    add_body_loop(document, "s.paragraphs")
+    tag(document, "{%p endfor %}")
+    add_signature(document)
 
 
 def add_heading_block(document) -> None:

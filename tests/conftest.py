@@ -1,6 +1,7 @@
-"""Shared fixtures: a real SQLite file per test, the built-in actor, fixture paths."""
+"""Shared fixtures: a real SQLite file per test, an actor holding roles, fixture paths."""
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,9 @@ from sqlmodel import Session
 
 from planner.config import get_settings
 from planner.db import make_engine, migrate
-from planner.services import users
+from planner.models import Role
+from tests import factories
+from tests import pg_server as pg
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SICHUAN = FIXTURES / "sichuan-transport-2014-disclosure-opinions.txt"
@@ -41,9 +44,12 @@ def session(engine):
 
 @pytest.fixture
 def actor(session):
-    user = users.builtin_admin(session)
-    session.commit()
-    return user
+    """A signed-in style user who may import policies, draft, book events and administer:
+    承办人员, 新闻发言人 and 管理员 in 政策法规处. Tests of who may NOT do something make
+    their own users with tests.factories."""
+    unit = factories.make_unit(session, "政策法规处")
+    return factories.make_user(session, "actor", unit=unit, display_name="测试用户",
+                               roles={Role.DRAFTER, Role.SPOKESPERSON, Role.ADMIN})
 
 
 @pytest.fixture
@@ -55,3 +61,56 @@ def clean_tz():
         os.environ.pop("TZ", None)
     else:
         os.environ["TZ"] = saved
+
+
+# --- PostgreSQL: a throwaway server for the whole run; skipped with the reason if absent ---
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server started for this test run and stopped at its end."""
+    server, reason = pg.start()
+    if server is None:
+        pytest.skip(f"PostgreSQL tests skipped: {reason}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server) -> str:
+    """A database migrated once to the newest schema, copied for every test."""
+    name = f"planner_template_{uuid.uuid4().hex[:8]}"
+    engine = make_engine(pg_server.create_database(name))
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    return name
+
+
+@pytest.fixture
+def pg_url(pg_server, pg_template, tmp_path, monkeypatch) -> str:
+    """Point the app at a fresh, migrated PostgreSQL database for this test."""
+    name = f"planner_test_{uuid.uuid4().hex[:12]}"
+    url = pg_server.create_database(name, template=pg_template)
+    monkeypatch.setenv("PLANNER_DATABASE_URL", url)
+    monkeypatch.setenv("PLANNER_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+    pg_server.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_engine(request):
+    """A migrated engine, once on SQLite and once on PostgreSQL (skipped if unavailable)."""
+    url = request.getfixturevalue("db_url" if request.param == "sqlite" else "pg_url")
+    engine = make_engine(url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def any_session(any_engine):
+    with Session(any_engine, expire_on_commit=False) as session:
+        yield session

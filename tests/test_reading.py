@@ -330,8 +330,8 @@ BAD_INPUTS = [
     ("宏.docm", macro_enabled_docx, "documents.reading.macro"),
     ("改名的宏.docx", macro_enabled_docx, "documents.reading.macro"),
     ("加密.docx", ole_bytes, "documents.reading.docx_ole"),
-    ("不是压缩包.docx", lambda: "一、总则".encode("utf-8"), "documents.reading.docx_corrupt"),
-    ("截断.docx", lambda: D04.read_bytes()[: len(D04.read_bytes()) // 2], "documents.reading.docx_corrupt"),
+    ("不是压缩包.docx", lambda: "一、总则".encode("utf-8"), "documents.reading.docx_not_word"),
+    ("截断.docx", lambda: D04.read_bytes()[: len(D04.read_bytes()) // 2], "documents.reading.docx_truncated"),
     ("二进制.txt", lambda: bytes(range(256)) * 4, "documents.reading.undecodable"),
     ("压缩包.txt", lambda: D04.read_bytes(), "documents.reading.undecodable"),
 ]

@@ -9,12 +9,13 @@ from icalendar import Calendar
 from sqlmodel import Session, select
 
 from planner.errors import Conflict, InvalidInput, NotFound
-from planner.models import AuditEntry, Disclosure, DraftKind, EventKind, PolicySection
-from planner.services import drafts, events, policies, seed
+from planner.models import AuditEntry, Disclosure, DraftKind, EventKind, PolicySection, Role
+from planner.services import accounts, drafts, events, policies, seed, users
 from planner.timeutil import OFFICE_TZ
 from tests.conftest import SICHUAN
 
 SICHUAN_TITLE = "四川省交通运输厅关于进一步加强政府信息公开回应社会关切提升政府公信力的实施意见"
+STAFF_PASSWORD = "示例-Password-2026"
 
 
 def import_sichuan(session, actor, title=SICHUAN_TITLE):
@@ -85,7 +86,8 @@ def test_get_policy_not_found(session):
 def test_create_draft_from_policy_prefills_sections(session, actor, kind):
     policy = import_sichuan(session, actor)
 
-    draft = drafts.create_from_policy(session, actor=actor, policy_id=policy.id, kind=kind)
+    draft = drafts.create_from_policy(session, actor=actor, policy_id=policy.id, kind=kind,
+                                      disclosure=Disclosure.PUBLIC)
     session.commit()
 
     sections = drafts.list_sections(session, draft.id)
@@ -106,7 +108,8 @@ def test_create_draft_not_public_needs_reason(session, actor):
 def test_save_section_stale_version_conflicts(session, actor):
     policy = import_sichuan(session, actor)
     draft = drafts.create_from_policy(session, actor=actor, policy_id=policy.id,
-                                      kind=DraftKind.INTERPRETATION)
+                                      kind=DraftKind.INTERPRETATION,
+                                      disclosure=Disclosure.PUBLIC)
     section = drafts.list_sections(session, draft.id)[0]
     drafts.save_section(session, actor=actor, section_id=section.id, title=section.title,
                         body="第一位专家的修改", base_version=1)
@@ -123,7 +126,8 @@ def test_save_section_stale_version_conflicts(session, actor):
 def test_export_docx_reopens_with_edited_text(session, actor, tmp_path):
     policy = import_sichuan(session, actor)
     draft = drafts.create_from_policy(session, actor=actor, policy_id=policy.id,
-                                      kind=DraftKind.INTERPRETATION)
+                                      kind=DraftKind.INTERPRETATION,
+                                      disclosure=Disclosure.PUBLIC)
     section = drafts.list_sections(session, draft.id)[0]
     drafts.save_section(session, actor=actor, section_id=section.id, title=section.title,
                         body="专家改写的出台背景。", base_version=1)
@@ -235,7 +239,8 @@ def test_data_survives_new_engine(engine, session, actor, db_url):
 def test_load_examples_builds_office(session, actor):
     assert seed.is_empty(session)
 
-    result = seed.load_examples(session, actor=actor, today=date(2026, 12, 4))
+    result = seed.load_examples(session, actor=actor, staff_password=STAFF_PASSWORD,
+                                today=date(2026, 12, 4))
     session.commit()
 
     assert not seed.is_empty(session)
@@ -243,3 +248,45 @@ def test_load_examples_builds_office(session, actor):
     assert len(result.draft_ids) == 2
     event = events.get_event(session, result.event_id)
     assert event.starts_at.date() == date(2026, 12, 7)   # Monday after Friday 2026-12-04
+
+
+def test_load_examples_creates_staff_for_every_role(session, actor):
+    result = seed.load_examples(session, actor=actor, staff_password=STAFF_PASSWORD,
+                                today=date(2026, 12, 4))
+    session.commit()
+
+    held = {(users.get_user(session, user_id).display_name, role.unit_name, role.role)
+            for user_id in result.staff_ids.values()
+            for role in users.roles_held(session, users.get_user(session, user_id))}
+    assert ("张明", "政策法规处", Role.DRAFTER) in held
+    assert ("李华", "政策法规处", Role.DRAFTER) in held
+    assert ("王强", "政策法规处", Role.DEPARTMENT_HEAD) in held
+    assert {role for _, _, role in held} >= set(Role) - {Role.ADMIN}
+
+
+def test_load_examples_staff_sign_in_with_typed_password(session, actor):
+    seed.load_examples(session, actor=actor, staff_password=STAFF_PASSWORD,
+                       today=date(2026, 12, 4))
+    session.commit()
+
+    user = accounts.sign_in(session, username="zhangming", password=STAFF_PASSWORD)
+
+    assert user.display_name == "张明"
+
+
+def test_load_examples_drafts_belong_to_example_drafter(session, actor):
+    result = seed.load_examples(session, actor=actor, staff_password=STAFF_PASSWORD,
+                                today=date(2026, 12, 4))
+    session.commit()
+
+    authors = {drafts.get_draft(session, draft_id).created_by for draft_id in result.draft_ids}
+    event = events.get_event(session, result.event_id)
+    assert authors == {result.staff_ids["zhangming"]}
+    assert event.created_by == result.staff_ids["chenjing"]
+
+
+def test_load_examples_short_password_rejected(session, actor):
+    with pytest.raises(InvalidInput) as error:
+        seed.load_examples(session, actor=actor, staff_password="short")
+
+    assert "至少需要 10 个字符" in error.value.message

@@ -22,6 +22,7 @@ from lxml import etree
 
 from planner.documents.docx_numbering import ListNumbering
 from planner.errors import InvalidInput
+from planner.i18n import t
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +30,42 @@ logger = logging.getLogger(__name__)
 # encrypted with an open password (MS-OFFCRYPTO wraps the package in OLE).
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
+# Zip bomb limits, checked on the package directory before anything is decompressed.
 # A policy .docx unpacks to a few MB, so a larger total is treated as a zip bomb.
 MAX_DOCX_UNPACKED_MB = 200
+# Word's XML parts shrink 2 to 10 times when zipped (D04: at most 9.3); a part that expands
+# more than this was built to exhaust memory. Parts under RATIO_MIN_BYTES are exempt: a
+# tiny repetitive part may compress well and cannot hurt.
+MAX_COMPRESSION_RATIO = 100
+RATIO_MIN_BYTES = 1024 * 1024
+# A Word package has a few dozen parts; thousands of them make a bomb of small members.
+MAX_DOCX_PARTS = 1000
+# zipfile stops inflating a member at its declared size and then fails its CRC check, so a
+# member that lies about its size cannot grow past the limits above: it reads as corrupt.
+
+# Streams of an Office file encrypted with an open password (MS-OFFCRYPTO), as they are
+# named in the OLE directory (UTF-16LE).
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+
+# What a file sent as .docx looks like when it is not a Word package: (leading bytes, the
+# catalog key naming the kind). The HTML case is a download that returned an error page.
+_SIGNATURES = (
+    (b"%PDF", "documents.reading.kind_pdf"),
+    (b"\x89PNG", "documents.reading.kind_image"),
+    (b"\xff\xd8\xff", "documents.reading.kind_image"),
+    (b"GIF8", "documents.reading.kind_image"),
+    (b"{\\rtf", "documents.reading.kind_rtf"),
+    (b"Rar!", "documents.reading.kind_archive"),
+    (b"7z\xbc\xaf", "documents.reading.kind_archive"),
+    (b"\x1f\x8b", "documents.reading.kind_archive"),
+    (b"<!doctype html", "documents.reading.kind_html"),
+    (b"<html", "documents.reading.kind_html"),
+)
+_ZIP_MAGIC = b"PK"
+_PACKAGE_KINDS = (
+    (b"spreadsheetml", "documents.reading.kind_excel"),
+    (b"presentationml", "documents.reading.kind_powerpoint"),
+)
 
 # Decoded text with a larger share of control characters is not plain text.
 MAX_CONTROL_SHARE = 0.01
@@ -54,7 +89,19 @@ _W_SKIPPED = {
 
 
 def read_policy_file(filename: str, data: bytes) -> list[str]:
-    """Return the paragraphs of an uploaded .docx or .txt file as text lines."""
+    """Return the paragraphs of an uploaded .docx or .txt file as text lines.
+
+    A file that cannot be read raises InvalidInput, and the refusal is logged with its
+    catalog key, so an operator can see which files users struggle with.
+    """
+    try:
+        return _read_lines(filename, data)
+    except InvalidInput as exc:
+        logger.warning("upload %s refused: %s (%d bytes)", filename, exc.key, len(data))
+        raise
+
+
+def _read_lines(filename: str, data: bytes) -> list[str]:
     extension = PurePath(filename).suffix.lower()
     if not data:
         raise InvalidInput("documents.reading.empty", name=filename)
@@ -158,21 +205,74 @@ def _read_docx(filename: str, data: bytes) -> list[str]:
 def _check_docx_container(filename: str, data: bytes) -> None:
     """Reject what is not a plain Word package before python-docx opens it."""
     if data.startswith(OLE_MAGIC):
-        raise InvalidInput("documents.reading.docx_ole", name=filename)
+        key = ("documents.reading.docx_encrypted" if _ENCRYPTED_STREAM in data
+               else "documents.reading.docx_ole")
+        raise InvalidInput(key, name=filename)
+    if not data.startswith(_ZIP_MAGIC):
+        raise InvalidInput("documents.reading.docx_not_word", name=filename,
+                           kind=_describe_bytes(data))
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
-            unpacked = sum(member.file_size for member in package.infolist())
+            members = package.infolist()
+            _check_zip_bomb(filename, members)
             content_types = package.read("[Content_Types].xml")
-    except Exception as exc:  # BadZipFile, KeyError, zlib.error, ...
-        logger.warning("%s is not a zip package: %s", filename, exc)
-        raise InvalidInput("documents.reading.docx_corrupt", name=filename) from exc
+    except InvalidInput:
+        raise
+    except KeyError as exc:    # a zip archive, but not an Office package
+        raise InvalidInput("documents.reading.docx_not_word", name=filename,
+                           kind=t("documents.reading.kind_archive")) from exc
+    except Exception as exc:  # BadZipFile (no central directory: cut short), zlib.error, ...
+        logger.warning("%s is not a readable zip package: %s", filename, exc)
+        raise InvalidInput("documents.reading.docx_truncated", name=filename) from exc
 
+    _check_content_types(filename, content_types)
+
+
+def _check_zip_bomb(filename: str, members: list[zipfile.ZipInfo]) -> None:
+    """Refuse a package whose directory promises more than a policy document can hold."""
+    if len(members) > MAX_DOCX_PARTS:
+        raise InvalidInput("documents.reading.docx_too_many_parts", name=filename,
+                           count=len(members), limit=MAX_DOCX_PARTS)
+
+    unpacked = sum(member.file_size for member in members)
     if unpacked > MAX_DOCX_UNPACKED_MB * 1024 * 1024:
         raise InvalidInput("documents.reading.docx_too_large", name=filename,
                            limit_mb=MAX_DOCX_UNPACKED_MB)
+
+    for member in members:
+        if member.file_size < RATIO_MIN_BYTES:
+            continue
+        ratio = member.file_size / max(member.compress_size, 1)
+        if ratio > MAX_COMPRESSION_RATIO:
+            raise InvalidInput("documents.reading.docx_zip_bomb", name=filename,
+                               part=member.filename, ratio=int(ratio),
+                               limit=MAX_COMPRESSION_RATIO)
+
+
+def _check_content_types(filename: str, content_types: bytes) -> None:
     if b"macroEnabled" in content_types:
         raise InvalidInput("documents.reading.macro", name=filename)
+    if b"wordprocessingml" in content_types:
+        return
+
+    kind_key = next((key for marker, key in _PACKAGE_KINDS if marker in content_types),
+                    "documents.reading.kind_other")
+    raise InvalidInput("documents.reading.docx_not_word", name=filename, kind=t(kind_key))
+
+
+def _describe_bytes(data: bytes) -> str:
+    """Name what a file that is not a zip package seems to be, for the refusal message."""
+    head = data[:64].lstrip().lower()
+    for signature, key in _SIGNATURES:
+        if head.startswith(signature.lower()):
+            return t(key)
+
+    for encoding in ("utf-8", "gb18030"):
+        text = _strict_decode(data, encoding)
+        if text is not None and _looks_like_text(text):
+            return t("documents.reading.kind_text")
+    return t("documents.reading.kind_other")
 
 
 def _numbering_element(document) -> etree._Element | None:

@@ -1,4 +1,10 @@
-"""Drafts: created from a template and a policy, edited section by section, exported."""
+"""Drafts: created from a template and a policy, edited section by section, exported.
+
+Who may write is checked here, whatever a page shows. A 承办人员 (or 厅办公室) creates a
+draft, and it belongs to that unit. The author, the unit's 承办人员 and 专家 edit its
+sections. The author and the unit's 承办人员 change its 公开属性. An edit after submission
+or approval sends the draft back to 草稿 (see planner.services.review).
+"""
 
 import logging
 
@@ -9,8 +15,10 @@ from planner.documents.structure import DraftDocument, DraftSectionContent
 from planner.documents.word import render_docx
 from planner.errors import Conflict, InvalidInput, NotFound
 from planner.filenames import safe_filename
-from planner.models import Disclosure, Draft, DraftKind, DraftSection, Policy, User
-from planner.services import audit, policies
+from planner.i18n import t
+from planner.models import Disclosure, Draft, DraftKind, DraftSection, Policy, Role, Unit, User
+from planner.permissions import has_any_role, require, roles_of
+from planner.services import audit, policies, review
 from planner.timeutil import now_utc
 
 logger = logging.getLogger(__name__)
@@ -19,18 +27,27 @@ PREFILL_BUILDERS = {
     DraftKind.INTERPRETATION: build_interpretation,
     DraftKind.QA: build_qa,
 }
+CREATOR_ROLES = {Role.DRAFTER, Role.GENERAL_OFFICE}
+MAX_DISCLOSURE_TEXT = 2000
 
 
 def create_from_policy(session: Session, *, actor: User, policy_id: int, kind: DraftKind,
-                       disclosure: Disclosure = Disclosure.PUBLIC,
-                       disclosure_reason: str = "") -> Draft:
-    """Create a draft of `kind` pre-filled from the policy, without any AI."""
-    _check_disclosure(disclosure, disclosure_reason)
+                       disclosure: Disclosure | None, disclosure_reason: str = "",
+                       disclosure_basis: str = "", unit_id: int | None = None) -> Draft:
+    """Create a draft of `kind` pre-filled from the policy, without any AI.
+
+    The 公开属性 is chosen now, not later; 不公开 and 依申请公开 need the reason and its
+    legal basis. The draft belongs to `unit_id`, by default the actor's drafting unit.
+    """
+    unit_id = _creating_unit(session, actor, unit_id)
+    disclosure = _check_disclosure(disclosure, disclosure_reason, disclosure_basis)
     parsed = policies.load_parsed(session, policy_id)
     document = PREFILL_BUILDERS[DraftKind(kind)](parsed)
 
     draft = Draft(kind=kind, title=document.title, policy_id=policy_id, disclosure=disclosure,
-                  disclosure_reason=disclosure_reason.strip(), template=kind, created_by=actor.id)
+                  disclosure_reason=disclosure_reason.strip(),
+                  disclosure_basis=disclosure_basis.strip(), unit_id=unit_id, template=kind,
+                  created_by=actor.id)
     session.add(draft)
     session.flush()
     for position, content in enumerate(document.sections):
@@ -39,28 +56,49 @@ def create_from_policy(session: Session, *, actor: User, policy_id: int, kind: D
                                  source_ref=content.source_ref, updated_by=actor.id))
 
     audit.record(session, actor=actor, action="draft.create", entity="draft", entity_id=draft.id,
-                 detail={"kind": kind, "policy_id": policy_id, "disclosure": disclosure})
-    logger.info("draft %s (%s) created from policy %s", draft.id, kind, policy_id)
+                 detail={"kind": kind, "policy_id": policy_id, "unit_id": unit_id,
+                         "disclosure": disclosure})
+    logger.info("draft %s (%s) created from policy %s in unit %s", draft.id, kind, policy_id,
+                unit_id)
     return draft
 
 
+def drafting_units(session: Session, actor: User) -> list[Unit]:
+    """Return the units in which `actor` may create drafts, by name."""
+    unit_ids = {unit_id for role, unit_id in roles_of(session, actor) if role in CREATOR_ROLES}
+    if not unit_ids or not actor.is_active:
+        return []
+    return list(session.exec(select(Unit).where(Unit.id.in_(sorted(unit_ids)))
+                             .order_by(Unit.name)))
+
+
 def save_section(session: Session, *, actor: User, section_id: int, title: str, body: str,
-                 base_version: int) -> DraftSection:
-    """Save one section; a save based on an older version raises Conflict and changes nothing."""
+                 base_version: int, confirm_reset: bool = False) -> DraftSection:
+    """Save one section; a save based on an older version raises Conflict and changes nothing.
+
+    After submission or approval the save sends the draft back to 草稿, and only with
+    `confirm_reset` (the editor has been warned). An unchanged text saves nothing.
+    """
     section = session.get(DraftSection, section_id)
     if section is None:
         raise NotFound("draft.section_not_found", id=section_id)
+    draft = get_draft(session, section.draft_id)
+    _require_editor(session, actor, draft)
     if section.version != base_version:
         raise Conflict("draft.section_conflict", title=section.title[:30],
                        base=base_version, current=section.version)
+    if (title.strip(), body.strip()) == (section.title, section.body):
+        return section
 
+    review.reset_for_edit(session, actor=actor, draft=draft, confirm_reset=confirm_reset,
+                          change="section")
     section.title = title.strip()
     section.body = body.strip()
     section.version += 1
     section.updated_by = actor.id
     section.updated_at = now_utc()
     session.add(section)
-    _touch(session, section.draft_id)
+    _touch(session, draft)
 
     audit.record(session, actor=actor, action="draft.section_save", entity="draft",
                  entity_id=section.draft_id,
@@ -68,16 +106,47 @@ def save_section(session: Session, *, actor: User, section_id: int, title: str, 
     return section
 
 
-def rename(session: Session, *, actor: User, draft_id: int, title: str) -> Draft:
+def rename(session: Session, *, actor: User, draft_id: int, title: str,
+           confirm_reset: bool = False) -> Draft:
     draft = get_draft(session, draft_id)
+    _require_editor(session, actor, draft)
     if not title.strip():
         raise InvalidInput("draft.title_missing")
+    if title.strip() == draft.title:
+        return draft
+
+    review.reset_for_edit(session, actor=actor, draft=draft, confirm_reset=confirm_reset,
+                          change="title")
     before = draft.title
     draft.title = title.strip()
-    draft.updated_at = now_utc()
-    session.add(draft)
+    _touch(session, draft)
     audit.record(session, actor=actor, action="draft.rename", entity="draft", entity_id=draft_id,
                  detail={"before": before, "after": draft.title})
+    return draft
+
+
+def change_disclosure(session: Session, *, actor: User, draft_id: int,
+                      disclosure: Disclosure | None, reason: str = "", basis: str = "",
+                      confirm_reset: bool = False) -> Draft:
+    """Change the 公开属性 (with its reason and basis): an edit like any other, so after
+    submission or approval it sends the draft back to 草稿 for a new review."""
+    draft = get_draft(session, draft_id)
+    _require_editor(session, actor, draft, experts=False)
+    disclosure = _check_disclosure(disclosure, reason, basis)
+    after = {"disclosure": disclosure, "reason": reason.strip(), "basis": basis.strip()}
+    before = {"disclosure": draft.disclosure, "reason": draft.disclosure_reason,
+              "basis": draft.disclosure_basis}
+    if after == before:
+        return draft
+
+    review.reset_for_edit(session, actor=actor, draft=draft, confirm_reset=confirm_reset,
+                          change="disclosure")
+    draft.disclosure = disclosure
+    draft.disclosure_reason = after["reason"]
+    draft.disclosure_basis = after["basis"]
+    _touch(session, draft)
+    audit.record(session, actor=actor, action="draft.disclosure_change", entity="draft",
+                 entity_id=draft_id, detail={"before": before, "after": after})
     return draft
 
 
@@ -93,6 +162,11 @@ def list_drafts(session: Session, *, policy_id: int | None = None) -> list[Draft
     if policy_id is not None:
         query = query.where(Draft.policy_id == policy_id)
     return list(session.exec(query))
+
+
+def unit_name(session: Session, unit_id: int | None) -> str:
+    unit = session.get(Unit, unit_id) if unit_id is not None else None
+    return unit.name if unit else ""
 
 
 def list_sections(session: Session, draft_id: int) -> list[DraftSection]:
@@ -118,14 +192,49 @@ def export_docx(session: Session, draft_id: int) -> tuple[str, bytes]:
     return safe_filename(document.title, "docx"), data
 
 
-def _check_disclosure(disclosure: Disclosure, reason: str) -> None:
-    # 不公开 and 依申请公开 must say why, from the draft's creation on.
-    if Disclosure(disclosure) != Disclosure.PUBLIC and not reason.strip():
-        raise InvalidInput("draft.disclosure_reason_missing")
+def _creating_unit(session: Session, actor: User, unit_id: int | None) -> int:
+    if unit_id is not None:
+        require(session, actor, "create_draft", CREATOR_ROLES, unit_id=unit_id)
+        return unit_id
+
+    allowed = [unit.id for unit in drafting_units(session, actor)]
+    if not allowed:
+        require(session, actor, "create_draft", CREATOR_ROLES)   # raises, naming the roles
+    # Several drafting units: the user's own unit first; a page offers the choice.
+    return actor.unit_id if actor.unit_id in allowed else allowed[0]
 
 
-def _touch(session: Session, draft_id: int) -> None:
-    draft = session.get(Draft, draft_id)
-    if draft is not None:
-        draft.updated_at = now_utc()
-        session.add(draft)
+def _require_editor(session: Session, actor: User, draft: Draft, *,
+                    experts: bool = True) -> None:
+    if actor.is_active and actor.id == draft.created_by:
+        return
+    if experts and has_any_role(session, actor, {Role.EXPERT}):
+        return
+    roles = {Role.DRAFTER, Role.EXPERT} if experts else {Role.DRAFTER}
+    require(session, actor, "edit_draft" if experts else "change_disclosure", roles,
+            unit_id=review.drafting_unit_id(draft))
+
+
+def _check_disclosure(disclosure: Disclosure | str | None, reason: str, basis: str
+                      ) -> Disclosure:
+    # Every draft has a 公开属性 from its creation. 不公开 and 依申请公开 need a reason and
+    # a legal basis (for example 政府信息公开条例 第十四条至第十六条).
+    if disclosure not in {code.value for code in Disclosure}:
+        raise InvalidInput("draft.disclosure_missing")
+    disclosure = Disclosure(disclosure)
+    if disclosure == Disclosure.PUBLIC:
+        return disclosure
+
+    label = t(f"draft.disclosure.{disclosure}")
+    if not reason.strip():
+        raise InvalidInput("draft.disclosure_reason_missing", disclosure=label)
+    if not basis.strip():
+        raise InvalidInput("draft.disclosure_basis_missing", disclosure=label)
+    if max(len(reason.strip()), len(basis.strip())) > MAX_DISCLOSURE_TEXT:
+        raise InvalidInput("draft.disclosure_text_too_long", limit=MAX_DISCLOSURE_TEXT)
+    return disclosure
+
+
+def _touch(session: Session, draft: Draft) -> None:
+    draft.updated_at = now_utc()
+    session.add(draft)

@@ -13,8 +13,9 @@ from planner.errors import InvalidInput, NotFound
 from planner.filenames import safe_filename
 from planner.i18n import t
 from planner.ical import Invite, Person, build_invite
-from planner.models import EventDraftLink, EventKind, EventStatus, PressEvent, User
-from planner.services import audit
+from planner.models import EventDraftLink, EventKind, EventStatus, PressEvent, Role, User
+from planner.permissions import require
+from planner.services import audit, deadlines, holidays
 from planner.timeutil import format_office, now_utc, to_office, to_utc
 from planner.workdays import booking_warnings
 
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 # Separators people type between names: 、 ， , ； ; and line breaks.
 _NAME_SEPARATORS = re.compile(r"[、，,；;\n]+")
 _NAME_WITH_EMAIL = re.compile(r"^(?P<name>.*?)\s*[<＜](?P<email>[^<>＜＞\s]+@[^<>＜＞\s]+)[>＞]$")
+# 新闻发言人 own their events; 厅办公室 organises them for the department.
+EVENT_ORGANISERS = {Role.SPOKESPERSON, Role.GENERAL_OFFICE}
 
 
 @dataclass
@@ -48,7 +51,9 @@ def check_booking(session: Session, data: EventInput, *, exclude_id: int | None 
     Warnings never block saving: the office may hold an event on a Saturday on purpose.
     """
     _validate(data)
-    messages = [warning.message for warning in booking_warnings(data.starts_at, data.ends_at)]
+    calendar = holidays.calendar(session)
+    messages = [warning.message for warning in booking_warnings(data.starts_at, data.ends_at,
+                                                                calendar=calendar)]
 
     for other in _overlapping(session, data, exclude_id):
         mine = {person.name for person in parse_people(data.spokespeople)}
@@ -59,10 +64,16 @@ def check_booking(session: Session, data: EventInput, *, exclude_id: int | None 
         if data.venue.strip() and data.venue.strip() == other.venue.strip():
             messages.append(t("event.venue_busy", venue=data.venue.strip(), topic=other.topic,
                               time=format_office(other.starts_at)))
+
+    # The same people may be due at a joint meeting (meetings imports this module).
+    from planner.services import meetings
+    people = {person.name for person in parse_people(data.spokespeople) + parse_people(data.host)}
+    messages += meetings.busy_in_meetings(session, people, data.starts_at, data.ends_at)
     return messages
 
 
 def create_event(session: Session, *, actor: User, data: EventInput) -> PressEvent:
+    require(session, actor, "create_event", EVENT_ORGANISERS)
     _validate(data)
     domain = get_settings().org_name.encode("utf-8").hex()[:16]
     event = PressEvent(uid=f"{uuid.uuid4()}@planner-{domain}", created_by=actor.id)
@@ -74,12 +85,14 @@ def create_event(session: Session, *, actor: User, data: EventInput) -> PressEve
     audit.record(session, actor=actor, action="event.create", entity="press_event",
                  entity_id=event.id, detail={"topic": event.topic, "kind": event.kind,
                                              "starts_at": event.starts_at.isoformat()})
+    deadlines.track_press_event(session, actor=actor, event=event)
     logger.info("press event %s booked for %s", event.id, event.starts_at.isoformat())
     return event
 
 
 def update_event(session: Session, *, actor: User, event_id: int, data: EventInput) -> PressEvent:
     """Change an event; a new time raises the iCalendar SEQUENCE so calendars update it."""
+    require(session, actor, "update_event", EVENT_ORGANISERS)
     _validate(data)
     event = get_event(session, event_id)
     moved = (_as_utc(event.starts_at), _as_utc(event.ends_at)) != (_as_utc(data.starts_at),
@@ -93,6 +106,7 @@ def update_event(session: Session, *, actor: User, event_id: int, data: EventInp
 
     audit.record(session, actor=actor, action="event.update", entity="press_event",
                  entity_id=event.id, detail={"rescheduled": moved, "sequence": event.sequence})
+    deadlines.track_press_event(session, actor=actor, event=event)
     return event
 
 

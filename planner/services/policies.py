@@ -12,13 +12,16 @@ from planner.documents.parsing import parse_policy_lines, parse_policy_text
 from planner.documents.reading import read_policy_file
 from planner.documents.structure import ParsedPolicy, ParsedSection
 from planner.errors import InvalidInput, NotFound
-from planner.models import Policy, PolicySection, User
-from planner.services import audit
+from planner.models import Policy, PolicySection, Role, User
+from planner.permissions import require
+from planner.services import audit, deadlines
 from planner.timeutil import now_utc
 
 logger = logging.getLogger(__name__)
 
 MAX_TITLE_LENGTH = 300
+# 承办人员 import the policies they interpret; 厅办公室 and 管理员 may load them for others.
+POLICY_EDITORS = {Role.DRAFTER, Role.GENERAL_OFFICE, Role.ADMIN}
 
 
 @dataclass
@@ -30,6 +33,9 @@ class PolicyFields:
     issuer: str = ""
     addressee: str = ""
     issue_date: date | None = None
+    is_normative: bool = False             # 规范性文件: online within 3 working days
+    paper_issued_on: date | None = None    # 纸质公文印发日期
+    published_on: date | None = None       # 公开发布日期; the 解读 is due the same day
 
 
 def parse_upload(filename: str, data: bytes) -> tuple[ParsedPolicy, str]:
@@ -51,6 +57,7 @@ def parse_pasted(text: str) -> tuple[ParsedPolicy, str]:
 def save_policy(session: Session, *, actor: User, parsed: ParsedPolicy, fields: PolicyFields,
                 source_name: str, raw_text: str) -> Policy:
     """Store a parsed policy with the user's corrected header fields and its section tree."""
+    require(session, actor, "create_policy", POLICY_EDITORS)
     _validate_fields(fields)
 
     policy = Policy(source_name=source_name[:255], raw_text=raw_text, created_by=actor.id)
@@ -59,6 +66,7 @@ def save_policy(session: Session, *, actor: User, parsed: ParsedPolicy, fields: 
     session.flush()
 
     _store_sections(session, policy.id, parsed.sections, parent_id=None, parent_path="")
+    deadlines.track_policy(session, actor=actor, policy=policy)
     audit.record(session, actor=actor, action="policy.create", entity="policy",
                  entity_id=policy.id, detail={"title": policy.title, "source": source_name})
     logger.info("policy %s saved with %s top-level sections", policy.id, len(parsed.sections))
@@ -67,6 +75,7 @@ def save_policy(session: Session, *, actor: User, parsed: ParsedPolicy, fields: 
 
 def update_fields(session: Session, *, actor: User, policy_id: int,
                   fields: PolicyFields) -> Policy:
+    require(session, actor, "update_policy", POLICY_EDITORS)
     policy = get_policy(session, policy_id)
     _validate_fields(fields)
 
@@ -77,6 +86,7 @@ def update_fields(session: Session, *, actor: User, policy_id: int,
 
     audit.record(session, actor=actor, action="policy.update", entity="policy",
                  entity_id=policy.id, detail={"before": before, "title": policy.title})
+    deadlines.track_policy(session, actor=actor, policy=policy)
     return policy
 
 
@@ -130,6 +140,9 @@ def _apply_fields(policy: Policy, fields: PolicyFields) -> None:
     policy.issuer = fields.issuer.strip()
     policy.addressee = fields.addressee.strip()
     policy.issue_date = fields.issue_date
+    policy.is_normative = fields.is_normative
+    policy.paper_issued_on = fields.paper_issued_on
+    policy.published_on = fields.published_on
 
 
 def _store_sections(session: Session, policy_id: int, sections: list[ParsedSection],

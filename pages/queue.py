@@ -1,0 +1,61 @@
+"""我的待办: the drafts waiting for the signed-in user at each review level, oldest first,
+with how long they have waited, and the user's own drafts that came back (退回)."""
+
+import streamlit as st
+
+import ui
+from planner.i18n import t
+from planner.models import ReviewLevel
+from planner.services import review
+from planner.timeutil import format_office
+
+GROUPS = [ReviewLevel.FIRST, ReviewLevel.SECOND, ReviewLevel.FINAL, None]
+
+st.title(t("nav.queue"))
+
+items = ui.run_action(lambda session, actor: review.queue_for(session, actor=actor))
+if items is None:
+    st.stop()
+if not items:
+    st.info(t("queue_page.empty"))
+    st.stop()
+
+
+def rows(group: list[review.QueueItem]) -> list[dict]:
+    return [{
+        t("queue_page.col_title"): item.title,
+        t("queue_page.col_kind"): ui.label("draft.kind", item.kind),
+        t("queue_page.col_unit"): item.unit_name,
+        t("queue_page.col_since"): format_office(item.waiting_since),
+        t("queue_page.col_age"): review.format_age(item.age),
+        **({t("queue_page.col_reason"): item.note} if item.level is None else {}),
+    } for item in group]
+
+
+for level in GROUPS:
+    group = [item for item in items if item.level == level]
+    if not group:
+        continue
+    heading = (t("queue_page.group_returned", count=len(group)) if level is None
+               else t("queue_page.group_level", level=ui.label("review.level", level),
+                      count=len(group)))
+    st.subheader(heading)
+    st.dataframe(rows(group), hide_index=True, width="stretch")
+
+st.divider()
+choices = {item.draft_id: item for item in items}
+names = {draft_id: t("queue_page.choice", title=item.title, age=review.format_age(item.age),
+                     what=t("queue_page.returned") if item.level is None
+                     else ui.label("review.level", item.level))
+         for draft_id, item in choices.items()}
+picked = st.selectbox(t("queue_page.open_label"), list(choices), format_func=names.get,
+                      key="queue_pick")
+returned = choices[picked].level is None
+if st.button(t("queue_page.open_returned") if returned else t("queue_page.open_review"),
+             key="queue_open", type="primary"):
+    # A returned draft is corrected on the editing page; the rest are decided on 稿件审查.
+    if returned:
+        st.session_state["drafts_selected"] = picked
+        st.switch_page("pages/drafts.py")
+    st.session_state["review_selected"] = picked
+    st.switch_page("pages/review.py")

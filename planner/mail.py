@@ -1,0 +1,107 @@
+"""Mail delivery over SMTP with the standard library (smtplib).
+
+Messages are UTF-8: Chinese names and subjects go into the headers as RFC 2047 encoded
+words, the body as UTF-8 text, which Outlook, Foxmail and the webmail of Chinese providers
+all read. One connection sends a whole batch.
+"""
+
+import logging
+import smtplib
+import ssl
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid
+
+from planner.config import MailSettings
+from planner.errors import InvalidInput
+
+logger = logging.getLogger(__name__)
+
+SMTP_TIMEOUT_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Mail:
+    to_name: str
+    to_address: str
+    subject: str
+    body: str
+
+
+def build_message(settings: MailSettings, mail: Mail) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.smtp_from
+    message["To"] = formataddr((mail.to_name, mail.to_address))
+    message["Subject"] = mail.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=_domain(settings.smtp_from))
+    message.set_content(mail.body, charset="utf-8")
+    return message
+
+
+def send(settings: MailSettings, mails: list[Mail]) -> int:
+    """Send `mails` over one SMTP connection; returns how many were sent.
+
+    A refused recipient raises InvalidInput naming the address; the mails before it are
+    already sent.
+    """
+    if not mails:
+        return 0
+    if not settings.configured:
+        raise ValueError("SMTP is not configured (smtp_host is empty)")
+
+    started = time.monotonic()
+    with _connect(settings) as smtp:
+        for mail in mails:
+            _send_one(smtp, build_message(settings, mail), mail.to_address)
+    logger.info("sent %s mails via %s:%s in %.1f s", len(mails), settings.smtp_host,
+                settings.smtp_port, time.monotonic() - started)
+    return len(mails)
+
+
+def send_messages(settings: MailSettings, messages: list[tuple[EmailMessage, str]]) -> int:
+    """Send ready-made messages, each with its recipient address, over one connection.
+
+    For mail that is more than text, such as a meeting request with a calendar part and
+    an attachment (planner.mail_invites). Errors behave as in `send`.
+    """
+    if not messages:
+        return 0
+    if not settings.configured:
+        raise ValueError("SMTP is not configured (smtp_host is empty)")
+
+    with _connect(settings) as smtp:
+        for message, address in messages:
+            _send_one(smtp, message, address)
+    logger.info("sent %s prepared messages via %s:%s", len(messages), settings.smtp_host,
+                settings.smtp_port)
+    return len(messages)
+
+
+def _connect(settings: MailSettings) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS)
+    try:
+        if settings.smtp_starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+    except Exception:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _send_one(smtp: smtplib.SMTP, message: EmailMessage, address: str) -> None:
+    try:
+        smtp.send_message(message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        logger.warning("SMTP refused recipient %s", address)
+        raise InvalidInput("mail.send_failed", to=address, error=str(exc.recipients)) from exc
+    logger.info("mail sent to %s", address)
+
+
+def _domain(address: str) -> str:
+    # make_msgid falls back to the host name, which is meaningless inside an office network.
+    _, _, domain = address.rstrip(">").rpartition("@")
+    return domain or "localhost"

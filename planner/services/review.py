@@ -1,0 +1,501 @@
+"""三审: the review of outgoing drafts (先审查、后公开, 一事一审), declared once.
+
+TRANSITIONS below is the whole state machine: 草稿/退回 → 待初审 (submit) → 待审核 → 待审发
+→ 已审发 → 已发布, a return (退回) from any review step, and the reset to 草稿 that an edit
+after submission or approval causes. Every function here looks the step up in that
+table, checks the actor, then changes the status and writes a ReviewDecision (or a
+DraftRelease) and the audit row in the caller's transaction.
+
+Who decides: 初审 a 承办人员 of the drafting unit other than the author (the author too
+when allow_author_first_review is on), 审核 a 承办部门负责人 of the drafting unit, 审发 a
+单位负责人. The three decisions of one round come from three different people, and
+neither 审核 nor 审发 from the author.
+"""
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from enum import StrEnum
+
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, and_, exists, or_, select, update
+
+from planner.config import get_settings
+from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from planner.i18n import t
+from planner.models import (Draft, DraftRelease, DraftSection, DraftStatus, ReviewDecision,
+                            ReviewLevel, ReviewOutcome, Role, Unit, User)
+from planner.permissions import has_any_role, require, roles_of
+from planner.services import audit
+from planner.timeutil import now_utc
+
+logger = logging.getLogger(__name__)
+
+MAX_OPINION_LENGTH = 2000
+
+
+class Step(StrEnum):
+    SUBMIT = "submit"      # 送审
+    APPROVE = "approve"    # 通过
+    RETURN = "return"      # 退回
+    RELEASE = "release"    # 发布
+    EDIT = "edit"          # an edit after submission or approval
+
+
+@dataclass(frozen=True)
+class Transition:
+    step: Step
+    source: DraftStatus
+    target: DraftStatus
+    level: ReviewLevel | None = None
+
+
+_S = DraftStatus
+_RESETTABLE = (_S.PENDING_FIRST, _S.PENDING_SECOND, _S.PENDING_FINAL, _S.APPROVED, _S.RELEASED)
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(Step.SUBMIT, _S.DRAFT, _S.PENDING_FIRST),
+    Transition(Step.SUBMIT, _S.RETURNED, _S.PENDING_FIRST),
+    Transition(Step.APPROVE, _S.PENDING_FIRST, _S.PENDING_SECOND, ReviewLevel.FIRST),
+    Transition(Step.APPROVE, _S.PENDING_SECOND, _S.PENDING_FINAL, ReviewLevel.SECOND),
+    Transition(Step.APPROVE, _S.PENDING_FINAL, _S.APPROVED, ReviewLevel.FINAL),
+    Transition(Step.RETURN, _S.PENDING_FIRST, _S.RETURNED, ReviewLevel.FIRST),
+    Transition(Step.RETURN, _S.PENDING_SECOND, _S.RETURNED, ReviewLevel.SECOND),
+    Transition(Step.RETURN, _S.PENDING_FINAL, _S.RETURNED, ReviewLevel.FINAL),
+    Transition(Step.RELEASE, _S.APPROVED, _S.RELEASED),
+    *(Transition(Step.EDIT, source, _S.DRAFT) for source in _RESETTABLE),
+)
+_TABLE = {(tr.step, tr.source): tr for tr in TRANSITIONS}
+
+# The role that decides at each level, and the status a draft waits in for it.
+LEVEL_ROLE = {ReviewLevel.FIRST: Role.DRAFTER, ReviewLevel.SECOND: Role.DEPARTMENT_HEAD,
+              ReviewLevel.FINAL: Role.UNIT_HEAD}
+LEVEL_STATUS = {ReviewLevel.FIRST: _S.PENDING_FIRST, ReviewLevel.SECOND: _S.PENDING_SECOND,
+                ReviewLevel.FINAL: _S.PENDING_FINAL}
+# 初审 and 审核 happen inside the drafting unit; 审发 by a 单位负责人 of any unit.
+UNIT_BOUND_LEVELS = {ReviewLevel.FIRST, ReviewLevel.SECOND}
+STEP_OUTCOME = {Step.SUBMIT: ReviewOutcome.SUBMIT, Step.APPROVE: ReviewOutcome.APPROVE,
+                Step.RETURN: ReviewOutcome.RETURN}
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One draft waiting for the user: at a review level, or returned to them (level None)."""
+
+    draft_id: int
+    title: str
+    kind: str
+    status: str
+    level: ReviewLevel | None
+    unit_name: str
+    waiting_since: datetime
+    age: timedelta
+    note: str = ""   # the reason of a return
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    decision: ReviewDecision
+    actor_name: str
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The earlier content a reviewer compares against, and where it comes from."""
+
+    content: dict
+    review_round: int
+    level: ReviewLevel | None   # None: the content submitted in that round
+    at: datetime
+
+
+# --- The transitions ----------------------------------------------------------------------
+
+def submit(session: Session, *, actor: User, draft_id: int) -> ReviewDecision:
+    """送审: send a 草稿 or 退回 draft to 初审; this starts a new review round."""
+    draft = _get_draft(session, draft_id)
+    transition = transition_for(Step.SUBMIT, draft)
+    _require_submitter(session, actor, draft)
+
+    return _decide(session, actor=actor, draft=draft, transition=transition, opinion="",
+                   new_round=True)
+
+
+def approve(session: Session, *, actor: User, draft_id: int, opinion: str = "",
+            seen_hash: str | None = None) -> ReviewDecision:
+    """Approve the draft at the level it waits for.
+
+    `seen_hash` is the hash of the content the reviewer read. A change made since then
+    raises Conflict, so nobody approves text they have not seen.
+    """
+    draft = _get_draft(session, draft_id)
+    transition = transition_for(Step.APPROVE, draft)
+    _require_reviewer(session, actor, draft, transition.level)
+    _check_opinion(opinion)
+
+    return _decide(session, actor=actor, draft=draft, transition=transition,
+                   opinion=opinion.strip(), seen_hash=seen_hash)
+
+
+def return_to_drafter(session: Session, *, actor: User, draft_id: int, reason: str,
+                      seen_hash: str | None = None) -> ReviewDecision:
+    """退回: send the draft back to the drafter with a required reason; the round ends."""
+    draft = _get_draft(session, draft_id)
+    transition = transition_for(Step.RETURN, draft)
+    _require_reviewer(session, actor, draft, transition.level)
+    if not reason.strip():
+        raise InvalidInput("review.return_reason_missing", title=draft.title)
+    _check_opinion(reason)
+
+    return _decide(session, actor=actor, draft=draft, transition=transition,
+                   opinion=reason.strip(), seen_hash=seen_hash)
+
+
+def release(session: Session, *, actor: User, draft_id: int) -> DraftRelease:
+    """发布: freeze the content approved at 审发. Only an 已审发 draft can be released."""
+    draft = _get_draft(session, draft_id)
+    transition = transition_for(Step.RELEASE, draft)
+    _require_releaser(session, actor, draft)
+
+    content = current_content(session, draft_id)
+    digest = content_hash(content)
+    final = _final_approval(session, draft)
+    if final is None or final.content_hash != digest:
+        # Edits reset the status, so this only happens after a change made outside the app.
+        raise Conflict("review.content_not_approved", title=draft.title)
+
+    _move(session, draft, transition)
+    frozen = DraftRelease(draft_id=draft.id, review_round=draft.review_round,
+                          released_by=actor.id, content_hash=digest,
+                          content_json=_to_json(content))
+    session.add(frozen)
+    session.flush()
+
+    audit.record(session, actor=actor, action="review.release", entity="draft",
+                 entity_id=draft.id, detail={"round": draft.review_round,
+                                             "release_id": frozen.id, "content_hash": digest})
+    logger.info("draft %s released (round %s) by user %s", draft.id, draft.review_round,
+                actor.id)
+    return frozen
+
+
+def reset_for_edit(session: Session, *, actor: User, draft: Draft, confirm_reset: bool,
+                   change: str) -> bool:
+    """Send a draft under review, approved or released back to 草稿 before an edit.
+
+    Returns True when it did. Without `confirm_reset` it raises, so the editor is warned
+    before anything is saved. The page then asks for the confirmation.
+    """
+    if not edit_would_reset(draft):
+        return False
+    if not confirm_reset:
+        raise InvalidInput("draft.edit_resets_review", title=draft.title,
+                           status=t(f"draft.status.{draft.status}"))
+
+    transition = transition_for(Step.EDIT, draft)
+    _move(session, draft, transition)
+    audit.record(session, actor=actor, action="review.reset", entity="draft",
+                 entity_id=draft.id, detail={"from": transition.source, "to": transition.target,
+                                             "round": draft.review_round, "change": change})
+    logger.info("draft %s reset from %s to draft by an edit (%s)", draft.id,
+                transition.source, change)
+    return True
+
+
+def transition_for(step: Step, draft: Draft) -> Transition:
+    """Look the step up in TRANSITIONS; a step the status does not allow raises Conflict."""
+    found = _TABLE.get((step, DraftStatus(draft.status)))
+    if found is not None:
+        return found
+
+    allowed = "、".join(t(f"draft.status.{tr.source}") for tr in TRANSITIONS if tr.step == step)
+    raise Conflict("review.wrong_state", title=draft.title, action=t(f"review.step.{step}"),
+                   status=t(f"draft.status.{draft.status}"), allowed=allowed)
+
+
+def edit_would_reset(draft: Draft) -> bool:
+    """True if saving an edit now would send the draft back to 草稿."""
+    return (Step.EDIT, DraftStatus(draft.status)) in _TABLE
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+def current_content(session: Session, draft_id: int) -> dict:
+    """Return the content a decision is about: title, 公开属性 with reason and basis, and
+    all sections in order."""
+    draft = _get_draft(session, draft_id)
+    sections = session.exec(select(DraftSection).where(DraftSection.draft_id == draft_id)
+                            .order_by(DraftSection.position, DraftSection.id)).all()
+    return {
+        "title": draft.title,
+        "disclosure": draft.disclosure,
+        "disclosure_reason": draft.disclosure_reason,
+        "disclosure_basis": draft.disclosure_basis,
+        "sections": [{"key": s.key, "title": s.title, "body": s.body,
+                      "source_ref": s.source_ref} for s in sections],
+    }
+
+
+def content_hash(content: dict) -> str:
+    """SHA-256 of the content in a canonical JSON form (sorted keys, no spacing)."""
+    return hashlib.sha256(_to_json(content).encode("utf-8")).hexdigest()
+
+
+def decisions(session: Session, draft_id: int) -> list[DecisionRecord]:
+    """Return every decision on the draft, oldest first, with the name of who made it."""
+    rows = session.exec(select(ReviewDecision, User.display_name)
+                        .join(User, ReviewDecision.actor_id == User.id, isouter=True)
+                        .where(ReviewDecision.draft_id == draft_id)
+                        .order_by(ReviewDecision.at, ReviewDecision.id)).all()
+    return [DecisionRecord(decision=row, actor_name=name or "") for row, name in rows]
+
+
+def releases(session: Session, draft_id: int) -> list[DraftRelease]:
+    return list(session.exec(select(DraftRelease).where(DraftRelease.draft_id == draft_id)
+                             .order_by(DraftRelease.id)))
+
+
+def diff_baseline(session: Session, draft_id: int) -> Baseline | None:
+    """What a reviewer compares the draft with: the last approved version from an earlier
+    round, or else the content submitted in the previous round; None for a first round."""
+    draft = _get_draft(session, draft_id)
+    earlier = session.exec(select(ReviewDecision)
+                           .where(ReviewDecision.draft_id == draft_id,
+                                  ReviewDecision.review_round < draft.review_round,
+                                  ReviewDecision.outcome.in_([ReviewOutcome.APPROVE,
+                                                              ReviewOutcome.SUBMIT]))
+                           .order_by(ReviewDecision.review_round.desc(),
+                                     ReviewDecision.id.desc())).all()
+    if not earlier:
+        return None
+
+    approved = [d for d in earlier if d.outcome == ReviewOutcome.APPROVE]
+    chosen = approved[0] if approved else earlier[0]
+    return Baseline(content=json.loads(chosen.content_json), review_round=chosen.review_round,
+                    level=ReviewLevel(chosen.level) if chosen.level else None, at=chosen.at)
+
+
+def available_steps(session: Session, *, actor: User, draft_id: int) -> set[Step]:
+    """Return the steps `actor` may take on the draft now, so a page offers only those.
+
+    It runs the same checks as the steps themselves, and the steps check again anyway.
+    """
+    draft = _get_draft(session, draft_id)
+    checks = {
+        Step.SUBMIT: lambda: _require_submitter(session, actor, draft),
+        Step.APPROVE: lambda: _require_reviewer(session, actor, draft,
+                                                _TABLE[(Step.APPROVE, draft.status)].level),
+        Step.RETURN: lambda: _require_reviewer(session, actor, draft,
+                                               _TABLE[(Step.RETURN, draft.status)].level),
+        Step.RELEASE: lambda: _require_releaser(session, actor, draft),
+    }
+    steps = set()
+    for step, check in checks.items():
+        if (step, DraftStatus(draft.status)) not in _TABLE:
+            continue
+        try:
+            check()
+        except (PermissionDenied, InvalidInput):
+            continue
+        steps.add(step)
+    return steps
+
+
+def queue_for(session: Session, *, actor: User, now: datetime | None = None) -> list[QueueItem]:
+    """我的待办: drafts waiting for `actor` at each level they can decide, oldest first,
+    then their own drafts that were returned. A fixed handful of queries, whatever the
+    number of drafts (indexes on draft.status, draft.unit_id, review_decision.draft_id)."""
+    if not actor.is_active:
+        return []
+    now = now or now_utc()
+    actor_roles = roles_of(session, actor)
+    allow_author = get_settings().allow_author_first_review
+
+    items: list[QueueItem] = []
+    for level, role in LEVEL_ROLE.items():
+        units = {unit_id for actor_role, unit_id in actor_roles if actor_role == role}
+        if units:
+            query = _pending_query(actor, level, units, allow_author)
+            items.extend(_queue_item(row, level, now) for row in session.exec(query))
+    items.extend(_queue_item(row, None, now) for row in session.exec(_returned_query(actor)))
+    return items
+
+
+def format_age(age: timedelta) -> str:
+    """Format a waiting time, e.g. "2 天 3 小时", "5 小时 12 分钟", "8 分钟"."""
+    minutes = max(int(age.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return t("review.age_days", days=days, hours=hours)
+    if hours:
+        return t("review.age_hours", hours=hours, minutes=minutes)
+    return t("review.age_minutes", minutes=minutes)
+
+
+# --- Helpers ------------------------------------------------------------------------------
+
+def _get_draft(session: Session, draft_id: int) -> Draft:
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        raise NotFound("draft.not_found", id=draft_id)
+    return draft
+
+
+def _decide(session: Session, *, actor: User, draft: Draft, transition: Transition,
+            opinion: str, new_round: bool = False, seen_hash: str | None = None
+            ) -> ReviewDecision:
+    content = current_content(session, draft.id)
+    digest = content_hash(content)
+    if seen_hash is not None and seen_hash != digest:
+        raise Conflict("review.content_changed", title=draft.title)
+
+    _move(session, draft, transition, new_round=new_round)
+    decision = ReviewDecision(draft_id=draft.id, review_round=draft.review_round,
+                              level=transition.level, outcome=STEP_OUTCOME[transition.step],
+                              actor_id=actor.id, opinion=opinion, content_hash=digest,
+                              content_json=_to_json(content))
+    session.add(decision)
+    session.flush()
+
+    audit.record(session, actor=actor, action=f"review.{transition.step}", entity="draft",
+                 entity_id=draft.id,
+                 detail={"from": transition.source, "to": transition.target,
+                         "level": transition.level, "round": draft.review_round,
+                         "decision_id": decision.id, "content_hash": digest,
+                         "opinion": opinion})
+    logger.info("draft %s: %s %s -> %s (round %s) by user %s", draft.id, transition.step,
+                transition.source, transition.target, draft.review_round, actor.id)
+    return decision
+
+
+def _move(session: Session, draft: Draft, transition: Transition, *,
+          new_round: bool = False) -> None:
+    # Compare-and-set on the status: of two reviewers deciding at once, one wins and the
+    # other gets a Conflict instead of a second decision at the same level.
+    values = {"status": transition.target, "status_changed_at": now_utc()}
+    if new_round:
+        values["review_round"] = draft.review_round + 1
+    result = session.exec(update(Draft)
+                          .where(Draft.id == draft.id, Draft.status == transition.source)
+                          .values(**values))
+    if result.rowcount != 1:
+        raise Conflict("review.changed_meanwhile", title=draft.title)
+    session.refresh(draft)
+
+
+def _require_submitter(session: Session, actor: User, draft: Draft) -> None:
+    if actor.is_active and actor.id == draft.created_by:
+        return
+    require(session, actor, "submit_draft", {Role.DRAFTER}, unit_id=drafting_unit_id(draft))
+
+
+def _require_reviewer(session: Session, actor: User, draft: Draft, level: ReviewLevel) -> None:
+    unit_id = drafting_unit_id(draft) if level in UNIT_BOUND_LEVELS else None
+    require(session, actor, f"review_{level}", {LEVEL_ROLE[level]}, unit_id=unit_id)
+
+    in_round = session.exec(select(ReviewDecision)
+                            .where(ReviewDecision.draft_id == draft.id,
+                                   ReviewDecision.review_round == draft.review_round)).all()
+    authors = {draft.created_by} | {d.actor_id for d in in_round
+                                    if d.outcome == ReviewOutcome.SUBMIT}
+    author_may = level == ReviewLevel.FIRST and get_settings().allow_author_first_review
+    if actor.id in authors and not author_may:
+        raise PermissionDenied("review.author_excluded", level=t(f"review.level.{level}"))
+
+    earlier = [d for d in in_round
+               if d.outcome == ReviewOutcome.APPROVE and d.actor_id == actor.id]
+    if earlier:
+        raise PermissionDenied("review.one_level_per_person",
+                               earlier=t(f"review.level.{earlier[0].level}"),
+                               level=t(f"review.level.{level}"))
+
+
+def _require_releaser(session: Session, actor: User, draft: Draft) -> None:
+    # 厅办公室 releases for any unit; a 承办人员 only for their own unit.
+    if has_any_role(session, actor, {Role.GENERAL_OFFICE}):
+        return
+    require(session, actor, "release_draft", {Role.DRAFTER, Role.GENERAL_OFFICE},
+            unit_id=drafting_unit_id(draft))
+
+
+def drafting_unit_id(draft: Draft) -> int:
+    """Return the drafting unit (承办单位) for a unit-bound check.
+
+    A draft without one raises InvalidInput, because a check without a unit would accept
+    the role in any unit.
+    """
+    if draft.unit_id is None:
+        raise InvalidInput("review.draft_without_unit", title=draft.title)
+    return draft.unit_id
+
+
+def _check_opinion(opinion: str) -> None:
+    if len(opinion.strip()) > MAX_OPINION_LENGTH:
+        raise InvalidInput("review.opinion_too_long", length=len(opinion.strip()),
+                           limit=MAX_OPINION_LENGTH)
+
+
+def _final_approval(session: Session, draft: Draft) -> ReviewDecision | None:
+    return session.exec(select(ReviewDecision)
+                        .where(ReviewDecision.draft_id == draft.id,
+                               ReviewDecision.review_round == draft.review_round,
+                               ReviewDecision.level == ReviewLevel.FINAL,
+                               ReviewDecision.outcome == ReviewOutcome.APPROVE)
+                        .order_by(ReviewDecision.id.desc())).first()
+
+
+def _to_json(content: dict) -> str:
+    return json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _queue_columns():
+    return (select(Draft.id, Draft.title, Draft.kind, Draft.status, Draft.status_changed_at,
+                   Unit.name)
+            .join(Unit, Draft.unit_id == Unit.id, isouter=True))
+
+
+def _in_round_by(actor: User, outcome: ReviewOutcome):
+    """SQL: the actor made a decision with `outcome` in the draft's current round."""
+    # An alias, so the returned-drafts query may join review_decision as well.
+    earlier = aliased(ReviewDecision)
+    return (exists().where(earlier.draft_id == Draft.id,
+                           earlier.review_round == Draft.review_round,
+                           earlier.actor_id == actor.id,
+                           earlier.outcome == outcome)
+            .correlate(Draft))
+
+
+def _pending_query(actor: User, level: ReviewLevel, units: set[int], allow_author: bool):
+    query = (_queue_columns()
+             .where(Draft.status == LEVEL_STATUS[level],
+                    ~_in_round_by(actor, ReviewOutcome.APPROVE))
+             .order_by(Draft.status_changed_at, Draft.id))
+    if level in UNIT_BOUND_LEVELS:
+        query = query.where(Draft.unit_id.in_(sorted(units)))
+    if not (level == ReviewLevel.FIRST and allow_author):
+        query = query.where(or_(Draft.created_by.is_(None), Draft.created_by != actor.id),
+                            ~_in_round_by(actor, ReviewOutcome.SUBMIT))
+    return query
+
+
+def _returned_query(actor: User):
+    # The return decision closes its round, so there is exactly one per returned draft.
+    return (_queue_columns()
+            .add_columns(ReviewDecision.opinion)
+            .join(ReviewDecision, and_(ReviewDecision.draft_id == Draft.id,
+                                       ReviewDecision.review_round == Draft.review_round,
+                                       ReviewDecision.outcome == ReviewOutcome.RETURN))
+            .where(Draft.status == _S.RETURNED,
+                   or_(Draft.created_by == actor.id, _in_round_by(actor, ReviewOutcome.SUBMIT)))
+            .order_by(Draft.status_changed_at, Draft.id))
+
+
+def _queue_item(row, level: ReviewLevel | None, now: datetime) -> QueueItem:
+    draft_id, title, kind, status, since, unit_name, *rest = row
+    since = since if since.tzinfo else since.replace(tzinfo=timezone.utc)   # SQLite: naive UTC
+    return QueueItem(draft_id=draft_id, title=title, kind=kind, status=status, level=level,
+                     unit_name=unit_name or "", waiting_since=since, age=now - since,
+                     note=rest[0] if rest else "")
