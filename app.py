@@ -1,6 +1,6 @@
 """Entry point: page setup, sign-in, navigation and the sidebar. Run with `make run`.
 
-Until someone signs in, the sign-in page is the only page there is.
+Until someone signs in, every address shows the sign-in page and nothing else.
 """
 
 import streamlit as st
@@ -13,15 +13,6 @@ from planner.models import Role
 configure_logging()
 
 st.set_page_config(page_title=t("app.title"), page_icon="📰", layout="wide")
-
-if ui.enforce_idle_timeout():
-    ui.go_to_sign_in()
-user = ui.signed_in_user()
-bind_user(user.id if user else None)
-if user is None:
-    st.navigation([st.Page("pages/sign_in.py", title=t("nav.sign_in"), icon="🔑",
-                           url_path=ui.HOME_URL_PATH, default=True)]).run()
-    st.stop()
 
 pages = [
     st.Page("pages/home.py", title=t("nav.home"), icon="🏠", url_path=ui.HOME_URL_PATH,
@@ -37,16 +28,28 @@ pages = [
     st.Page("pages/calendar.py", title=t("nav.calendar"), icon="🗓️"),
     st.Page("pages/audit.py", title=t("audit_page.title"), icon="🧾"),
 ]
+admin_pages = [
+    st.Page("pages/admin_users.py", title=t("nav.admin_users"), icon="👥"),
+    st.Page("pages/admin_holidays.py", title=t("nav.admin_holidays"), icon="📅"),
+    st.Page("pages/admin_system.py", title=t("nav.admin_system"), icon="🩺"),
+]
+
+ui.enforce_idle_timeout()
+user = ui.signed_in_user()
+bind_user(user.id if user else None)
+if user is None:
+    # Every address shows the sign-in page until someone signs in, so a reload or a
+    # bookmark finds it. After signing in, the same address shows the page asked for.
+    st.navigation(ui.sign_in_pages(pages + admin_pages), position="hidden").run()
+    st.stop()
 
 with st.sidebar:
-    held = ui.show_identity(user)
+    roles = ui.show_identity(user)
 
-# Hiding the page is a convenience; planner.services.accounts checks the role itself.
-if any(role.role == Role.ADMIN for role in held):
-    pages.append(st.Page("pages/admin_users.py", title=t("nav.admin_users"), icon="👥"))
-    pages.append(st.Page("pages/admin_holidays.py", title=t("nav.admin_holidays"), icon="📅"))
-    pages.append(st.Page("pages/admin_system.py", title=t("nav.admin_system"), icon="🩺"))
-if not held:
+# Hiding the pages is a convenience. The planner services check the role themselves.
+if any(role.role == Role.ADMIN for role in roles):
+    pages += admin_pages
+if not roles:
     st.warning(t("accounts.no_roles"))
 
 st.navigation(pages).run()

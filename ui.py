@@ -15,7 +15,6 @@ from typing import TypeVar
 import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
-from streamlit.errors import StreamlitAPIException
 
 from planner.config import get_settings
 from planner.db import make_engine, migrate, session_scope
@@ -33,11 +32,9 @@ T = TypeVar("T")
 USER_KEY = "user_id"
 ACTIVITY_KEY = "last_activity"
 NOTICE_KEY = "sign_in_notice"     # why the user was signed out: "idle", "signed_out", "gone"
-HOME_PAGE = "pages/home.py"
-# The sign-in page and 工作台 share one address, so the rerun after signing in lands on
-# 工作台 and signing out lands on the sign-in page, with no "page not found" in between.
-# It must differ from every file name in pages/: Streamlit matches a request against
-# those file names before app.py runs (see db_session).
+SIGN_IN_PAGE = "pages/sign_in.py"
+# 工作台's address. It differs from every file name in pages/, because Streamlit matches
+# a request against those names before app.py has run once (see db_session).
 HOME_URL_PATH = "workbench"
 
 
@@ -128,16 +125,18 @@ def sign_out() -> None:
     if user_id is not None:
         run_public(lambda session: _audit_sign_out(session, user_id, "user"))
     end_session("signed_out")
-    if get_settings().auth_mode == "oidc" and st.user.is_logged_in:
+    if get_settings().auth_mode == "oidc" and st.user.get("is_logged_in"):
         st.logout()
 
 
-def go_to_sign_in() -> None:
-    """Rerun at the home address, where the sign-in page answers once signed out."""
-    try:
-        st.switch_page(st.Page(HOME_PAGE, url_path=HOME_URL_PATH))
-    except StreamlitAPIException:
-        st.rerun()   # another page holds that address: rerun where we are
+def sign_in_pages(pages: list) -> list:
+    """The sign-in page once under each page's address (app.py, while nobody is signed in).
+
+    Without this, a reload of /drafts after the session ended would meet "page not found".
+    """
+    return [st.Page(SIGN_IN_PAGE, title=t("nav.sign_in"), icon="🔑",
+                    url_path=page.url_path or HOME_URL_PATH, default=not page.url_path)
+            for page in pages]
 
 
 def _audit_sign_out(session: Session, user_id: int, reason: str) -> None:
@@ -174,17 +173,17 @@ def run_action(action: Callable[[Session, User], T]) -> T | None:
 def show_identity(user: User) -> list[users.HeldRole]:
     """Sidebar block: who is signed in, their roles by unit, and the sign-out button."""
     with db_session() as session:
-        held = users.roles_held(session, user)
+        roles = users.roles_held(session, user)
 
     st.caption(t("app.sidebar_caption", name=user.display_name, username=user.username))
-    if held:
+    if roles:
         st.caption(t("sign_in_page.roles_header"))
-        for role in held:
+        for role in roles:
             st.caption(f"{role.unit_name} · {label('role', role.role)}")
     if st.button(t("sign_in_page.sign_out"), key="sidebar_sign_out"):
         sign_out()
-        go_to_sign_in()
-    return held
+        st.rerun()
+    return roles
 
 
 def signed_in_has_role(role: Role) -> bool:

@@ -1,7 +1,8 @@
 """Time parse, prefill and Word export for every policy file; record the figures.
 
-`python -m bench` also runs bench/pages.py (page reruns on a large database); --only
-picks one of the two.
+`python -m bench` also runs bench/pages.py (page reruns on a large database),
+bench/opinions.py (the 政务舆情 register and the 日程 page) and bench/board.py (the
+督办看板 with 50,000 open items); --only picks one.
 
 CPU time (time.process_time) of one process on one core, the median of several runs
 after one warm-up run. Results go to docs/benchmarks.md between this script's markers.
@@ -93,8 +94,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=7, help="timed runs per figure")
     parser.add_argument("--no-write", action="store_true", help="print only")
-    parser.add_argument("--only", choices=["documents", "pages"],
-                        help="run one benchmark instead of both")
+    parser.add_argument("--only", choices=["documents", "pages", "opinions", "board"],
+                        help="run one benchmark instead of all")
     args = parser.parse_args()
 
     status = 0
@@ -104,6 +105,14 @@ def main() -> int:
         from bench import pages   # imports streamlit's AppTest, only needed here
 
         status |= pages.run(pages.DEFAULT_RUNS, not args.no_write)
+    if args.only in (None, "opinions"):
+        from bench import opinions   # the register and calendar pages, AppTest too
+
+        status |= opinions.run(opinions.DEFAULT_RUNS, not args.no_write)
+    if args.only in (None, "board"):
+        from bench import board   # the supervision board with 50,000 open items, AppTest too
+
+        status |= board.run(board.DEFAULT_RUNS, not args.no_write)
     return status
 
 

@@ -90,7 +90,7 @@ class BenchData:
 
 def build(engine: Engine, *, drafts: int = DRAFTS, audit_rows: int = AUDIT_ROWS,
           seed: int = 7) -> BenchData:
-    """Fill a freshly migrated, empty database; return who is who."""
+    """Fill a freshly migrated, empty database and return the people the scenarios use."""
     rng = random.Random(seed)
     now = now_utc()
     with Session(engine) as session:
@@ -109,7 +109,8 @@ def build(engine: Engine, *, drafts: int = DRAFTS, audit_rows: int = AUDIT_ROWS,
 
 
 def _people(session: Session) -> tuple[list[UnitStaff], int]:
-    """Units with five drafters, a department head and a unit head each, and the office."""
+    """Create the units, each with five drafters, a department head and a unit head, and
+    the 厅办公室 with one person who is both 厅办公室 and 管理员."""
     kinds = [UnitKind.DIVISION, UnitKind.AFFILIATE, UnitKind.CITY_BUREAU]
     units = []
     for number in range(1, UNITS + 1):
@@ -187,7 +188,7 @@ def _decision_rows(draft_id: int, people: UnitStaff, author: int, status: DraftS
 
 def _audit_trail(connection, units: list[UnitStaff], office_user: int,
                  rng: random.Random, now, count: int) -> None:
-    """Chained rows over the past year, hashed exactly as audit.record hashes them."""
+    """Insert chained rows spread over the past year, hashed as audit.record hashes them."""
     actors = [(user, people.unit_id) for people in units
               for user in [*people.drafters, people.department_head, people.unit_head]]
     start = now - timedelta(days=365)
@@ -299,7 +300,7 @@ def time_once(action: Callable[[], object]) -> tuple[float, float]:
 
 
 def trail_figures(engine: Engine, office_user: int) -> dict[str, tuple[float, float]]:
-    """One run each of the whole-trail operations: verify, and export without filters."""
+    """Time the whole-trail operations once each: verify, and export without filters."""
     with Session(engine) as session:
         actor = session.get(User, office_user)
         verify_s = time_once(lambda: _check_ok(audit.verify_chain(session)))
@@ -320,7 +321,8 @@ def render_table(data: BenchData, rows: list[tuple[str, Timings]],
     counts = ", ".join(f"{value:,} {name}" for name, value in data.counts.items())
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} "
-        f"cores, Python {platform.python_version()}, {database}: {counts}, "
+        f"cores (load average {os.getloadavg()[0]:.1f} when done), "
+        f"Python {platform.python_version()}, {database}: {counts}, "
         f"{sum(len(u.drafters) + 2 for u in data.units) + 1} users in {len(data.units) + 1} "
         f"units (built in {build_s:.0f} s). Wall-clock time of one rerun of app.py with the "
         f"page open, in AppTest, after a warm-up run; target {TARGET_SECONDS * 1000:.0f} ms. "

@@ -14,14 +14,14 @@ FLASH_KEY = "admin_users_flash"
 
 
 def done(result: object, message: str) -> None:
-    """After a successful write, rerun so every table shows it, and say what happened."""
+    """After a successful write, rerun so every table shows it, then show `message`."""
     if result is not None:
         st.session_state[FLASH_KEY] = message
         st.rerun()
 
 
-def roles_text(held: list[users.HeldRole]) -> str:
-    text = "；".join(f"{h.unit_name}·{ui.label('role', h.role)}" for h in held)
+def roles_text(roles: list[users.HeldRole]) -> str:
+    text = "；".join(f"{r.unit_name}·{ui.label('role', r.role)}" for r in roles)
     return text or t("admin_page.no_roles")
 
 
@@ -29,13 +29,14 @@ def person_label(people: dict[int, User], user_id: int) -> str:
     return f"{people[user_id].display_name}（{people[user_id].username}）"
 
 
-def users_tab(units: dict[int, Unit], people: dict[int, User], held: dict[int, list]) -> None:
+def users_tab(units: dict[int, Unit], people: dict[int, User],
+              roles_by_user: dict[int, list]) -> None:
     st.subheader(t("admin_page.users_header"))
     st.dataframe([{t("admin_page.col_username"): u.username,
                    t("admin_page.col_name"): u.display_name,
                    t("admin_page.col_unit"): units[u.unit_id].name if u.unit_id in units else "",
                    t("admin_page.col_email"): u.email or "",
-                   t("admin_page.col_roles"): roles_text(held[u.id]),
+                   t("admin_page.col_roles"): roles_text(roles_by_user[u.id]),
                    t("admin_page.col_active"): t("admin_page.active" if u.is_active
                                                  else "admin_page.inactive")}
                   for u in people.values()], hide_index=True)
@@ -90,14 +91,15 @@ def units_tab(units: dict[int, Unit]) -> None:
             done(unit, t("admin_page.unit_created", name=unit.name))
 
 
-def roles_tab(units: dict[int, Unit], people: dict[int, User], held: dict[int, list]) -> None:
+def roles_tab(units: dict[int, Unit], people: dict[int, User],
+              roles_by_user: dict[int, list]) -> None:
     if not units or not people:
         st.info(t("admin_page.need_unit" if not units else "admin_page.need_user"))
         return
     user_id = st.selectbox(t("admin_page.user"), list(people), key="admin_role_user",
                            format_func=lambda uid: person_label(people, uid))
     st.caption(t("admin_page.held_header", user=people[user_id].display_name))
-    st.write(roles_text(held[user_id]))
+    st.write(roles_text(roles_by_user[user_id]))
 
     role = st.selectbox(t("admin_page.role"), list(Role), key="admin_role_role",
                         format_func=lambda r: ui.label("role", r))

@@ -10,7 +10,7 @@ from planner import timeutil
 from planner.i18n import t
 from planner.services import deadlines
 
-# Where an item's cause is edited: the page and the session-state key that page selects by.
+# Page that edits an item's cause, and the session-state key that page selects the record by.
 ITEM_PAGES = {
     "press_event": ("pages/events.py", "events_selected"),
     "policy": ("pages/policies.py", "policies_selected"),

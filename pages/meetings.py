@@ -22,6 +22,13 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 st.title(t("nav.meetings"))
 
+
+def select_meeting(meeting_id: int) -> None:
+    """Show `meeting_id` below; the list's selectbox forgets its own choice for it."""
+    st.session_state[SELECTED_KEY] = meeting_id
+    st.session_state.pop("meetings_select_box", None)
+
+
 is_office = ui.signed_in_has_role(Role.GENERAL_OFFICE)
 with ui.db_session() as session:
     unit_names = {unit.id: unit.name for unit in users.list_units(session)}
@@ -35,9 +42,12 @@ with ui.db_session() as session:
     chosen_items = [i for i in st.session_state.get(FROM_OPINIONS_KEY, []) if i in open_items]
     default_units = meetings.default_unit_ids(session, chosen_items)
     default_people = [u.id for u in meetings.suggested_people(session, default_units)]
-    wanted_action = st.session_state.pop(ACTION_KEY, None)
-    if wanted_action is not None:
-        st.session_state[SELECTED_KEY] = meetings.get_action(session, wanted_action).meeting_id
+
+wanted_action = st.session_state.pop(ACTION_KEY, None)
+if wanted_action is not None:
+    action = ui.run_public(lambda s: meetings.get_action(s, wanted_action))
+    if action is not None:
+        select_meeting(action.meeting_id)
 
 
 def when(day, clock) -> datetime:
@@ -87,7 +97,7 @@ def convene(data: meetings.MeetingInput) -> None:
     if meeting is not None:
         st.session_state.pop(PENDING_KEY, None)
         st.session_state.pop(FROM_OPINIONS_KEY, None)
-        st.session_state[SELECTED_KEY] = meeting.id
+        select_meeting(meeting.id)
         st.success(t("meeting_page.convened", title=meeting.title))
 
 

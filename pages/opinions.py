@@ -1,7 +1,7 @@
 """政务舆情: the register, entry by hand or from a file, assessment, forwarding, responses,
 the units' queue and the monitoring report."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 import pandas as pd
 import streamlit as st
@@ -9,12 +9,13 @@ import streamlit as st
 import ui
 from planner import opinion_import, reports
 from planner.i18n import t
-from planner.models import (DraftStatus, OpinionNature, OpinionRisk, OpinionSeverity,
+from planner.models import (OpinionNature, OpinionRisk, OpinionSeverity,
                             OpinionSource, OpinionStatus, OpinionTrend, ResponseKind, Role)
-from planner.services import drafts, events, opinions, users
+from planner.services import opinions, users
 from planner.timeutil import OFFICE_TZ, format_office, now_utc, to_office
 
 PAGE_SIZE = 50
+QUEUE_SIZE = 50           # the oldest first; the rest follow as these get responses
 SELECTED_KEY = "opinions_selected"          # also set by the supervision board
 PENDING_KEY = "opinions_pending_register"
 PREVIEW_KEY = "opinions_import_preview"
@@ -187,10 +188,9 @@ def forward_form(item) -> None:
 
 def response_form(item) -> None:
     with ui.db_session() as session:
-        released = {d.id: d.title for d in drafts.list_drafts(session)
-                    if d.status == DraftStatus.RELEASED}
-        event_names = {e.id: f"{format_office(e.starts_at)} {e.topic}"
-                       for e in events.list_events(session)}
+        found_drafts, found_events = opinions.response_choices(session, item)
+    released = {d.id: d.title for d in found_drafts}
+    event_names = {e.id: f"{format_office(e.starts_at)} {e.topic}" for e in found_events}
     with st.expander(t("opinion_page.respond_header")):
         with st.form(f"opinions_respond_{item.id}"):
             kind = st.selectbox(t("opinion_page.response_kind"), list(ResponseKind),
@@ -344,12 +344,13 @@ def preview_row(row: opinion_import.PreviewRow) -> dict:
 # --- the units' queue -------------------------------------------------------------------
 
 def queue_view() -> None:
-    rows = ui.run_action(lambda s, a: opinions.queue_for(s, actor=a))
-    if not rows:
+    page = ui.run_action(lambda s, a: opinions.queue_for(s, actor=a, limit=QUEUE_SIZE))
+    if not page or not page.rows:
         st.info(t("opinion_page.queue_empty"))
         return
-    st.dataframe(item_rows(rows), hide_index=True, width="stretch")
-    pick_and_show(rows, "opinions_queue_pick")
+    st.caption(t("opinion_page.queue_total", total=page.total, shown=len(page.rows)))
+    st.dataframe(item_rows(page.rows), hide_index=True, width="stretch")
+    pick_and_show(page.rows, "opinions_queue_pick")
 
 
 # --- the monitoring report --------------------------------------------------------------

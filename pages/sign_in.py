@@ -51,7 +51,8 @@ def oidc_sign_in(settings) -> None:
             st.logout()
         return
 
-    if st.user.is_logged_in:
+    # st.user has no is_logged_in until an [auth] block is configured.
+    if st.user.get("is_logged_in"):
         user = ui.run_public(lambda session: accounts.sign_in_oidc(session,
                                                                    email=st.user.get("email")))
         if user is not None:

@@ -79,7 +79,7 @@ def _ask(prompt: str, option: str) -> str:
 
 
 def _admin_password() -> str:
-    """The password from PLANNER_ADMIN_PASSWORD, else stdin (one line), else typed twice."""
+    """Return the password from PLANNER_ADMIN_PASSWORD, else stdin (one line), else typed twice."""
     import getpass
     import os
 
@@ -97,7 +97,10 @@ def _admin_password() -> str:
 
 
 def _cmd_check_admin(_args: argparse.Namespace) -> int:
-    """Say how to create the first administrator when there is none; never fails `make run`."""
+    """Print how to create the first administrator when there is none; exit 0 either way.
+
+    `make run` runs this with its status ignored, so a database error does not stop it.
+    """
     from planner.db import make_engine, migrate, session_scope
     from planner.services import accounts, users
 

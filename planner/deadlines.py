@@ -34,7 +34,7 @@ class LimitKind(StrEnum):
 
 @dataclass(frozen=True)
 class Rule:
-    """One deadline rule. `amount` is in working days, hours or days, as `kind` says.
+    """One deadline rule. `amount` is in working days, hours or days, as `kind` sets.
 
     Its Chinese name, trigger and source live in the catalog under deadlines.rule.<key>.
     """
@@ -62,7 +62,7 @@ class Rule:
         return t(f"deadlines.rule.{self.key}.source")
 
     def describe(self, amount: int) -> str:
-        """The limit in words, e.g. 3个工作日 or 24小时."""
+        """Describe the limit in words, e.g. 3个工作日 or 24小时."""
         return t(f"deadlines.limit.{self.kind}", amount=amount)
 
 
@@ -82,7 +82,7 @@ RULES: dict[str, Rule] = {rule.key: rule for rule in (
     Rule(ACTIVITY_INFO, LimitKind.CLOCK_HOURS, 24, 1, 240),
     # 国办发〔2016〕80号: policy and 解读 are organised, signed off and released together.
     Rule(INTERPRETATION_SYNC, LimitKind.SAME_DAY),
-    # 国办发〔2016〕61号: other 政务舆情 answered within 48 hours.
+    # 国办发〔2016〕61号: other 政务舆情 get a response within 48 hours.
     Rule(OPINION_ORDINARY, LimitKind.CLOCK_HOURS, 48, 1, 240),
     # 国办发〔2016〕80号: 特别重大/重大 events, authoritative information within 5 hours ...
     Rule(OPINION_MAJOR_INFO, LimitKind.CLOCK_HOURS, 5, 1, 72),

@@ -82,12 +82,17 @@ def build_calendar(invites: list[Invite], *, now: datetime | None = None) -> byt
 
     RFC 5546 allows no ATTENDEE in PUBLISH, so attendees are left out. An invite whose
     method is CANCEL is kept with STATUS:CANCELLED.
+
+    The events are written line by line (_published_event) rather than through icalendar's
+    object model, which spends about 1 ms per event: an export of thousands of events
+    must take seconds, not tens of seconds. The calendar shell and VTIMEZONE still come
+    from icalendar, and the tests parse every export back with it.
     """
-    calendar = _new_calendar("PUBLISH")
-    stamp = _stamp(now)
-    for invite in invites:
-        calendar.add_component(_event(invite, stamp, with_attendees=False))
-    data = calendar.to_ical()
+    stamp = _stamp(now).strftime("%Y%m%dT%H%M%SZ")
+    shell = _new_calendar("PUBLISH").to_ical()
+    head, end = shell.rsplit(b"END:VCALENDAR", 1)
+    data = head + b"".join(_published_event(invite, stamp) for invite in invites) \
+        + b"END:VCALENDAR" + end
 
     logger.info("built calendar export with %d events", len(invites))
     return data
@@ -160,6 +165,76 @@ def _event(invite: Invite, stamp: datetime, *, with_attendees: bool) -> Event:
     if not cancelled:
         event.add_component(_alarm(invite))
     return event
+
+
+def _published_event(invite: Invite, stamp: str) -> bytes:
+    """Write one VEVENT of a PUBLISH export as RFC 5545 content lines (folded, CRLF-ended)."""
+    starts_at, ends_at = _office_time(invite.starts_at), _office_time(invite.ends_at)
+    if ends_at <= starts_at:
+        raise ValueError(f"invite {invite.uid}: end {ends_at} is not after start {starts_at}")
+    cancelled = invite.method == "CANCEL"
+    zone = f";TZID={OFFICE_TZ.key}:"
+
+    lines = [
+        "BEGIN:VEVENT", f"UID:{_text_value(invite.uid)}", f"SEQUENCE:{invite.sequence}",
+        f"DTSTAMP:{stamp}", f"DTSTART{zone}{starts_at:%Y%m%dT%H%M%S}",
+        f"DTEND{zone}{ends_at:%Y%m%dT%H%M%S}", f"SUMMARY:{_text_value(invite.summary)}",
+    ]
+    for name, value in (("DESCRIPTION", invite.description), ("LOCATION", invite.location)):
+        if value:
+            lines.append(f"{name}:{_text_value(value)}")
+    if invite.url:
+        lines.append(f"URL:{invite.url}")
+    lines += [f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
+              _organizer_line(invite.organizer)]
+    if not cancelled:
+        lines += ["BEGIN:VALARM", "ACTION:DISPLAY",
+                  f"DESCRIPTION:{_text_value(invite.summary)}",
+                  f"TRIGGER:{_before(invite.reminder_minutes)}", "END:VALARM"]
+    lines.append("END:VEVENT")
+    return b"".join(_fold(line) for line in lines)
+
+
+def _organizer_line(person: Person) -> str:
+    address = _cal_address(person)   # checks the e-mail address and makes the URI
+    name = address.params.get("CN")
+    # _parameter_text has removed double quotes and line breaks, so quoting is always safe.
+    return f'ORGANIZER;CN="{name}":{address}' if name else f"ORGANIZER:{address}"
+
+
+def _text_value(text: str) -> str:
+    """Escape a TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma, line break."""
+    escaped = text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return escaped.replace("\r\n", "\\n").replace("\r", "\\n").replace("\n", "\\n")
+
+
+def _before(minutes: int) -> str:
+    if minutes < 0:
+        raise ValueError(f"reminder_minutes must be 0 or more, not {minutes}")
+    if minutes == 0:
+        return "PT0S"
+    hours, rest = divmod(minutes, 60)
+    duration = "-PT"
+    if hours:
+        duration += f"{hours}H"
+    if rest:
+        duration += f"{rest}M"
+    return duration
+
+
+def _fold(line: str) -> bytes:
+    """Fold at 75 octets (RFC 5545 §3.1) without cutting a UTF-8 character in two."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return data + b"\r\n"
+    parts, start, limit = [], 0, 75
+    while start < len(data):
+        end = min(start + limit, len(data))
+        while end < len(data) and (data[end] & 0xC0) == 0x80:   # a continuation byte
+            end -= 1
+        parts.append(data[start:end])
+        start, limit = end, 74   # continuation lines start with one space
+    return b"\r\n ".join(parts) + b"\r\n"
 
 
 def _add_optional_text(event: Event, invite: Invite) -> None:

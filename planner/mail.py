@@ -96,7 +96,7 @@ def _send_one(smtp: smtplib.SMTP, message: EmailMessage, address: str) -> None:
     try:
         smtp.send_message(message)
     except smtplib.SMTPRecipientsRefused as exc:
-        logger.warning("SMTP refused recipient %s", address)
+        logger.warning("SMTP server rejected recipient %s", address)
         raise InvalidInput("mail.send_failed", to=address, error=str(exc.recipients)) from exc
     logger.info("mail sent to %s", address)
 

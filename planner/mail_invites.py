@@ -83,7 +83,7 @@ def send_invites(session: Session, *, actor: User, meeting_id: int,
 def build_message(settings: MailSettings, invite: Invite, ics: bytes,
                   notice: tuple[str, bytes] | None, to_name: str,
                   to_address: str) -> EmailMessage:
-    """One meeting request (or cancellation) for one recipient."""
+    """Build one meeting request (or cancellation) for one recipient."""
     message = EmailMessage()
     message["From"] = settings.smtp_from
     message["To"] = formataddr((to_name, to_address))

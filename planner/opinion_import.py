@@ -43,8 +43,8 @@ HEADINGS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("source", "first_seen", "summary")
 
-# Words in a source cell that name a platform kind; the cell's own text is kept as the
-# detail when it says more (新浪微博, 抖音).
+# Words in a source cell that name a platform kind. The cell's own text is kept as the
+# detail when it is more specific (新浪微博, 抖音).
 SOURCE_WORDS: tuple[tuple[str, OpinionSource], ...] = (
     ("12328", OpinionSource.HOTLINE), ("热线", OpinionSource.HOTLINE),
     ("微博", OpinionSource.WEIBO), ("微信", OpinionSource.WECHAT),

@@ -92,7 +92,7 @@ def build(session: Session, *, actor: User, start: date, end: date,
 
 
 def bodies(report: MonitoringReport) -> dict[str, str]:
-    """The text of each report section, keyed as in templates/opinion_report.toml."""
+    """Write the text of each report section, keyed as in templates/opinion_report.toml."""
     return {
         "overview": t("report.overview", start=format_cn_date(report.start),
                       end=format_cn_date(report.end), total=report.total,
@@ -108,7 +108,7 @@ def bodies(report: MonitoringReport) -> dict[str, str]:
 
 def document(report: MonitoringReport, *, issuer: str = "",
              today: date | None = None) -> DraftDocument:
-    """The report in the 舆情监测报告 template's sections, ready for render_docx."""
+    """Lay the report out in the 舆情监测报告 template's sections, ready for render_docx."""
     spec = load_template_spec(DraftKind.OPINION_REPORT)
     texts = bodies(report)
     sections = [DraftSectionContent(key=s.key, title=s.title,

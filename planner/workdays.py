@@ -1,6 +1,6 @@
 """Working-day facts for office dates, and counting periods on them.
 
-Three layers answer "is this a working day?", and the first that knows wins:
+Three layers decide whether a date is a working day, and the first that knows wins:
 
 1. Overrides an administrator enters from the State Council General Office's (国务院办公厅)
    annual holiday notice: a day off or a make-up working day (调休上班), with the notice's
@@ -33,7 +33,7 @@ MAX_WALK_DAYS = 400   # no holiday arrangement keeps the office closed this long
 
 
 class DaySource(StrEnum):
-    """Which layer answered for a date."""
+    """The layer that decided a date."""
 
     OVERRIDE = "override"   # an administrator's entry from the holiday notice
     OFFICIAL = "official"   # the notice as carried by chinesecalendar

@@ -3,7 +3,7 @@
 Monitoring services export their lists as .xlsx. Only the values are needed, so this
 reads the package with zipfile and lxml: the workbook, its relationships, the shared
 strings and one worksheet. Numbers come back as written in the file ("46327.5"); the
-caller knows which column holds a date serial. Formulas give their cached value.
+caller decides which column contains a date serial. Formulas give their cached value.
 """
 
 import io

@@ -13,7 +13,7 @@ TEST_PASSWORD = "Test-密码-123"
 
 @cache
 def _hash(password: str) -> str:
-    # argon2 is slow on purpose; one hash per distinct password keeps the suite fast.
+    # argon2 is slow on purpose, so one hash per distinct password keeps the suite fast.
     return hash_password(password)
 
 

@@ -357,8 +357,8 @@ def test_grant_and_revoke_role_change_held_roles(session, admin, zhang, unit):
                          role=Role.DRAFTER)
     session.commit()
 
-    held = [(h.unit_name, h.role) for h in users.roles_held(session, zhang)]
-    assert held == [("厅办公室", Role.GENERAL_OFFICE)]
+    roles = [(h.unit_name, h.role) for h in users.roles_held(session, zhang)]
+    assert roles == [("厅办公室", Role.GENERAL_OFFICE)]
     assert audit_actions(session) == ["role.grant", "role.revoke"]
 
 
@@ -429,8 +429,8 @@ def test_create_first_admin_grants_admin_role(session):
                                        password=ADMIN_PASSWORD)
     session.commit()
 
-    held = [(h.unit_name, h.role) for h in users.roles_held(session, user)]
-    assert held == [("厅办公室", Role.ADMIN)]
+    roles = [(h.unit_name, h.role) for h in users.roles_held(session, user)]
+    assert roles == [("厅办公室", Role.ADMIN)]
     assert users.active_admin_count(session) == 1
 
 

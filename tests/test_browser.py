@@ -201,8 +201,11 @@ def edit_interpretation(page: Page) -> tuple[str, bytes]:
     expect(alert(page, "第 2 版")).to_be_visible()
 
     # NOTE: the download button is built before the save runs, so right after 保存本段 it
-    # still serves the previous version. A reload builds it again from the database.
+    # still serves the previous version. A reload builds it again from the database; it
+    # starts a new session, so the user signs in again.
     page.reload()
+    sign_in(page)
+    open_nav(page, "稿件编辑")
     choose(page, "选择稿件", INTERPRETATION)
     return download(page, "下载 Word 文件")
 

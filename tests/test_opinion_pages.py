@@ -68,7 +68,7 @@ def no_problems(app: AppTest) -> None:
 
 
 def choose(app: AppTest, key: str, value, label: str) -> None:
-    """Pick a selectbox option by its value, after checking the label the office sees."""
+    """Pick a selectbox option by its value, after checking the label shown to the office."""
     box = app.selectbox(key=key)
     assert label in box.options, f"{label} not among {box.options}"
     box.set_value(value)
@@ -122,8 +122,8 @@ def test_register_assess_forward_convene_flow(office, app_db):
 
     submit(app, "召开会商会议")
     no_problems(app)
-    # AppTest shows the page st.switch_page went to, but its next run() would go back to
-    # the page it was opened on; switching explicitly keeps the state the button left.
+    # AppTest shows the page st.switch_page went to, but its next run() goes back to the
+    # page it was opened on. Switching explicitly keeps the state the button left.
     app.switch_page("pages/meetings.py")
     assert app.text_input(key="meetings_title").value == \
         "关于“网民反映成都东站出租车拒载、议价”的重大政务舆情会商联席会议"

@@ -1,5 +1,5 @@
 """政务舆情 on a real SQLite file: register, assess, forward, respond, conclude, archive,
-the response clocks, who sees what, the response draft and the monitoring report."""
+the response clocks, who may view what, the response draft and the monitoring report."""
 
 from datetime import date, datetime, timedelta
 from io import BytesIO
@@ -217,14 +217,26 @@ def test_forward_starts_clocks_by_severity(session, office, severity, clocks):
     assert {row.unit_id for row in rows} == {office.transport.id}
 
 
-# --- who sees what ----------------------------------------------------------------------
+# --- who may view what -----------------------------------------------------------------
 
 def test_queue_shows_item_to_forwarded_units(session, office):
     item = forwarded_item(session, office)
 
-    assert [i.id for i in opinions.queue_for(session, actor=office.transport_drafter)] == [item.id]
-    assert [i.id for i in opinions.queue_for(session, actor=office.roads_drafter)] == [item.id]
-    assert opinions.queue_for(session, actor=office.outsider) == []
+    transport = opinions.queue_for(session, actor=office.transport_drafter)
+    assert [i.id for i in transport.rows] == [item.id]
+    assert [i.id for i in opinions.queue_for(session, actor=office.roads_drafter).rows] == [
+        item.id]
+    assert opinions.queue_for(session, actor=office.outsider).total == 0
+
+
+def test_queue_pages_oldest_first(session, office):
+    first = forwarded_item(session, office)
+    forwarded_item(session, office, link="https://example.cn/2",
+                   first_seen_at=SEEN + timedelta(hours=1))
+
+    page = opinions.queue_for(session, actor=office.transport_drafter, limit=1)
+
+    assert (page.total, [i.id for i in page.rows]) == (2, [first.id])
 
 
 def test_list_items_limited_to_own_units(session, office):
@@ -391,6 +403,25 @@ def test_log_response_before_first_seen_refused(session, office):
     assert "早于舆情首发时间" in error.value.message
 
 
+def test_response_choices_since_first_seen(session, office):
+    item = forwarded_item(session, office)
+    draft = released_draft(session, office)
+    unreleased = released_draft(session, office, title="尚在审核的稿件")
+    unreleased.status = DraftStatus.PENDING_SECOND
+    held = press_event(session)
+    for uid, start, status in (("old", SEEN - timedelta(days=3), "held"),
+                               ("future", datetime(2030, 1, 8, tzinfo=OFFICE_TZ), "approved"),
+                               ("cancelled", SEEN + timedelta(hours=2), "cancelled")):
+        session.add(PressEvent(uid=uid, kind=EventKind.BRIEFING, status=status, topic=uid,
+                               starts_at=start, ends_at=start + timedelta(hours=1)))
+    session.commit()
+
+    found_drafts, found_events = opinions.response_choices(session, item)
+
+    assert [d.id for d in found_drafts] == [draft.id]
+    assert [e.id for e in found_events] == [held.id]
+
+
 def test_conclude_then_archive(session, office):
     item = forwarded_item(session, office)
     event = press_event(session)
@@ -457,7 +488,7 @@ def test_response_draft_forbidden_for_outsider(session, office):
 
 @pytest.fixture
 def november(session, office):
-    """Three items in November: one answered in time, one late, one 12328 call untouched."""
+    """Three items in November: one responded to in time, one late, one 12328 call untouched."""
     on_time = forwarded_item(session, office, severity="serious")
     late = forwarded_item(session, office, severity="major", source="media",
                           link="https://news.example.cn/2", category="道路养护",

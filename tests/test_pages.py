@@ -1,7 +1,7 @@
 """Pages through streamlit.testing AppTest, on a real SQLite file, signed in.
 
-The sign-in form is exercised here for real; most other tests start a session already
-signed in (tests.factories.sign_in_state), as a browser would be after the form.
+The sign-in form is used here for real. Most other tests start a session that is already
+signed in (tests.factories.sign_in_state), as a browser is after the form.
 """
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -11,6 +11,7 @@ import streamlit as st
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
+from planner.config import get_settings
 from planner.db import make_engine, migrate
 from planner.models import AuditEntry, Disclosure, DraftKind, Role, User
 from planner.services import drafts, events, policies, users
@@ -109,7 +110,7 @@ def test_sign_in_form_wrong_password_shows_error(app_db, staff):
     assert audit_actions(app_db) == ["auth.sign_in_failed"]
 
 
-def test_sign_in_page_names_create_admin_command_without_admin(app_db):
+def test_sign_in_page_shows_create_admin_command(app_db):
     app = new_app()
 
     assert "还没有管理员账号" in app.warning[0].value
@@ -203,6 +204,54 @@ def test_page_opened_directly_without_sign_in_shows_nothing(app_db, staff):
     assert not app.exception
     assert "还没有登录" in app.info[0].value
     assert not app.dataframe
+
+
+@pytest.fixture
+def oidc_mode(monkeypatch):
+    monkeypatch.setenv("PLANNER_AUTH_MODE", "oidc")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_oidc_mode_offers_single_sign_on_instead_of_form(app_db, staff, oidc_mode):
+    app = new_app()
+
+    assert [b.label for b in app.button] == ["使用统一身份认证登录"]
+    assert not app.text_input
+
+
+def test_oidc_sign_on_unconfigured_explains_fix(app_db, staff, oidc_mode):
+    app = new_app()
+
+    button(app, "使用统一身份认证登录").click().run()
+
+    assert not app.exception
+    assert "统一身份认证尚未配置好" in app.error[0].value
+    assert "[auth]" in app.error[0].value
+
+
+def test_oidc_identity_signs_in_matching_account(app_db, staff, oidc_mode):
+    zhang = add_user(app_db, "zhangming", {Role.DRAFTER}, display_name="张明",
+                     email="zhangming@example.gov.cn")
+    app = AppTest.from_file(APP, default_timeout=30)
+    app.user = {"email": "ZhangMing@example.gov.cn", "is_logged_in": True}
+
+    app.run()
+
+    assert app.session_state["user_id"] == zhang.id
+    assert [title.value for title in app.title] == ["新闻发布与政策解读工作台"]
+
+
+def test_oidc_identity_without_account_refused(app_db, staff, oidc_mode):
+    app = AppTest.from_file(APP, default_timeout=30)
+    app.user = {"email": "stranger@example.com", "is_logged_in": True}
+
+    app.run()
+
+    assert "“stranger@example.com”没有对应的工作台账号" in app.error[0].value
+    assert "user_id" not in app.session_state
+    assert [u.username for u in all_users(app_db)] == ["staff"]
 
 
 # --- administration ----------------------------------------------------------------------
@@ -412,3 +461,8 @@ def test_everything_found_after_restart(app_db, staff):
 def users_by_name(db_url: str, username: str) -> User:
     with Session(make_engine(db_url), expire_on_commit=False) as session:
         return users.find_by_username(session, username)
+
+
+def all_users(db_url: str) -> list[User]:
+    with Session(make_engine(db_url), expire_on_commit=False) as session:
+        return users.list_users(session)

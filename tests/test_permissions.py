@@ -1,8 +1,8 @@
 """Who may do what: every policy, event, account and example-data action × every role.
 
 Each row runs the real service on a real database (SQLite, and PostgreSQL where one can
-be started) as a user holding exactly one role, and expects either success or
-PermissionDenied with the Chinese message naming the action and the roles that may do it.
+be started) as a user holding exactly one role. It expects either success or
+PermissionDenied, whose Chinese message names the action and the roles that may do it.
 """
 
 from dataclasses import dataclass

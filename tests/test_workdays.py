@@ -2,7 +2,7 @@
 
 Expected values are the dates of the State Council General Office (国务院办公厅) holiday
 notices for 2025 and 2026; chinesecalendar 1.11.0 carries the same dates. 2027 is not
-published in that calendar, so its days are estimates unless an override says otherwise.
+published in that calendar, so its days are estimates unless an override is entered.
 """
 
 from datetime import date, datetime, timedelta, timezone

@@ -24,7 +24,7 @@ from planner.timeutil import now_utc
 
 logger = logging.getLogger(__name__)
 
-# argon2id with the library's defaults (RFC 9106 low-memory profile).
+# argon2id with the library's defaults: the RFC 9106 low-memory profile (t=3, 64 MiB, p=4).
 _hasher = PasswordHasher()
 
 MIN_PASSWORD_LENGTH = 10
@@ -261,13 +261,13 @@ def _new_user(session: Session, *, username: str, display_name: str, password: s
         raise InvalidInput("accounts.username_invalid", username=username.strip())
     if users.find_by_username(session, name) is not None:
         raise InvalidInput("accounts.username_taken", username=name)
-    shown = display_name.strip()
-    if not shown or len(shown) > 64:
+    full_name = display_name.strip()
+    if not full_name or len(full_name) > 64:
         raise InvalidInput("accounts.display_name_invalid")
     address = _checked_email(session, email)
     check_password_policy(name, password)
 
-    user = User(username=name, display_name=shown, email=address, unit_id=unit_id,
+    user = User(username=name, display_name=full_name, email=address, unit_id=unit_id,
                 password_hash=hash_password(password))
     session.add(user)
     session.flush()

@@ -86,7 +86,9 @@ def record(session: Session, *, actor: User | None, action: str, entity: str,
     """Append an audit row in the caller's transaction, so it commits with the change.
 
     The row records the actor's unit at the time of the action and is chained to the
-    current head of the trail.
+    current head of the trail. Call it after the transaction's other writes: the append
+    lock it takes is held until commit, and taking it last keeps other writers' wait short
+    and avoids lock-order deadlocks on PostgreSQL.
     """
     prev_hash = _lock_head(session)
 
@@ -258,8 +260,12 @@ def query(session: Session, *, actor: User, user_id: int | None = None,
 
     total = session.exec(select(func.count()).select_from(AuditEntry)
                          .where(*conditions)).one()
-    statement = (_row_select().where(*conditions).order_by(AuditEntry.id.desc())
-                 .limit(limit).offset(max(0, offset)))
+    # Pick the page's ids from audit_entry alone, then join names for those rows only:
+    # a deep page then skips index entries instead of joined rows.
+    page_ids = (select(AuditEntry.id).where(*conditions).order_by(AuditEntry.id.desc())
+                .limit(limit).offset(max(0, offset)).subquery())
+    statement = (_row_select().join(page_ids, page_ids.c.id == AuditEntry.id)
+                 .order_by(AuditEntry.id.desc()))
     rows = [_to_row(values) for values in session.exec(statement)]
     return AuditPage(rows=rows, total=total)
 

@@ -15,14 +15,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
+from functools import lru_cache
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
+from planner.config import MailSettings
 from planner.deadlines import (ACTIVITY_INFO, DUE_SOON_DEFAULT, DUE_SOON_KEY, DUE_SOON_MAX,
                                INTERPRETATION_SYNC, INTERVIEW_PREVIEW, NORMATIVE_ONLINE, RULES,
                                Due, DueCalculator, LimitKind, get_rule)
-from planner.config import MailSettings
 from planner.errors import InvalidInput, NotFound
 from planner.i18n import t
 from planner.mail import Mail, send
@@ -31,17 +32,17 @@ from planner.models import (DeadlineSetting, EventKind, EventStatus, Obligation,
 from planner.permissions import require
 from planner.services import audit, holidays
 from planner.timeutil import format_cn_date, format_office, now_utc, to_office
-from planner.workdays import office_day_start
+from planner.workdays import Override, WorkCalendar, office_day_start
 
 logger = logging.getLogger(__name__)
 
-# Who may put an item on the board: the roles that create what raises obligations
+# Roles that may put an item on the board: those that create what raises obligations
 # (policies, events, opinion items, meeting minutes).
 TRACKERS = {Role.DRAFTER, Role.SPOKESPERSON, Role.GENERAL_OFFICE, Role.ADMIN}
 SUPERVISORS = {Role.GENERAL_OFFICE}       # 督查: may close or reassign anyone's item
 SETTINGS_MANAGERS = {Role.ADMIN}
 NONE_ID = 0                               # filter value for "no unit" / "no owner"
-BOARD_LIMIT = 100                         # rows listed per state; the counts cover all
+BOARD_LIMIT = 50                          # rows listed per state; the counts cover all
 
 
 class DueState(StrEnum):
@@ -126,7 +127,7 @@ class Reminder:
 
 @dataclass
 class Digest:
-    """What one person has overdue and due soon; user_id None collects unowned items."""
+    """One person's open items overdue and due soon. With user_id None: the unowned items."""
 
     user_id: int | None
     name: str
@@ -143,8 +144,19 @@ def settings(session: Session) -> dict[str, int]:
 
 
 def calculator(session: Session) -> DueCalculator:
-    """A due-time calculator with the current overrides and rule settings."""
-    return DueCalculator(holidays.calendar(session), settings(session))
+    """Return a due-time calculator for the overrides and rule settings in the database now.
+
+    Requests that see the same overrides and settings share one calculator, so the days a
+    board needs are walked once. Any change to either gives a new calculator.
+    """
+    return _shared_calculator(holidays.overrides(session),
+                              tuple(sorted(settings(session).items())))
+
+
+@lru_cache(maxsize=8)
+def _shared_calculator(overrides: tuple[Override, ...],
+                       amounts: tuple[tuple[str, int], ...]) -> DueCalculator:
+    return DueCalculator(WorkCalendar(overrides), dict(amounts))
 
 
 def due_soon_days(session: Session) -> int:
@@ -224,8 +236,8 @@ def complete_for_entity(session: Session, *, actor: User, rule_key: str, entity:
                         entity_id: int, at: datetime | None = None) -> Obligation | None:
     """Close the open item an entity raised, when the entity itself shows it is done.
 
-    For services whose own permission check already covers the act that completes it
-    (releasing the 解读, publishing the policy); returns None when there is no open item.
+    Meant for services whose own permission check covers the act that completes the item,
+    such as releasing the 解读 or publishing the policy. Returns None without an open item.
     """
     require(session, actor, "track_deadline", TRACKERS)
     row = _find(session, rule_key, entity, entity_id)
@@ -410,7 +422,7 @@ def _validate_policy_dates(policy: Policy) -> None:
 # --- reading: the board ---------------------------------------------------------------------
 
 OWN_DATE_RULES = [key for key, rule in RULES.items() if rule.kind == LimitKind.OWN_DATE]
-# What the board reads of a row; ix_obligation_board covers all but the title and entity.
+# Columns the board reads; ix_obligation_board covers all of them but the title and entity.
 _ITEM_COLUMNS = (Obligation.id, Obligation.rule_key, Obligation.title, Obligation.entity,
                  Obligation.entity_id, Obligation.unit_id, Obligation.owner_id,
                  Obligation.trigger_at, Obligation.fixed_due_at)
@@ -435,7 +447,7 @@ def board(session: Session, *, now: datetime, filters: BoardFilters = BoardFilte
 
 
 def describe_due(due: Due) -> str:
-    """The due time as the board and the digest show it: a day, or a wall-clock time."""
+    """Format a due time as the board and the digest show it: a day, or a wall-clock time."""
     text = (t("deadlines.due_day", date=format_cn_date(due.day)) if due.day is not None
             else format_office(due.at))
     return t("deadlines.estimated_prefix", due=text) if due.estimated else text
@@ -454,10 +466,10 @@ def filter_options(session: Session) -> dict[str, dict]:
 
 def on_time_rates(session: Session, *, now: datetime, filters: BoardFilters = BoardFilters(),
                   months: int = 12) -> list[RateCell]:
-    """按时办结率 per month of the due time and per unit, over the last `months` months.
+    """Count 按时办结率 per month of the due time and per unit, over the last `months` months.
 
-    An item counts once its due time has passed or it is closed: on time if closed by its
-    due time; an open item past its due time counts as late.
+    An item counts once its due time has passed or it is closed. It is on time if it was
+    closed by its due time, so an open item past its due time counts as late.
     """
     now = _utc(now)
     calc = calculator(session)
@@ -475,7 +487,7 @@ def on_time_rates(session: Session, *, now: datetime, filters: BoardFilters = Bo
         ~_due_by(calc, cutoffs[0]), _due_by(calc, cutoffs[-1]), *_filter_clauses(filters))
     for unit_id, rule_key, trigger_at, fixed_due_at, completed_at in session.exec(done):
         due = calc.due(rule_key, trigger_at, fixed_due_at)
-        cell = cells[(_month_label(due.at), unit_id)]
+        cell = cells[(_month_label(due), unit_id)]
         cell[1] += 1
         cell[0] += _utc(completed_at) <= due.at
 
@@ -519,7 +531,7 @@ def _unit_counts(session: Session, calc: DueCalculator, now: datetime, soon_unti
 def _listed(session: Session, calc: DueCalculator, filters: BoardFilters,
             bounds: tuple[datetime | None, datetime | None], limit: int, now: datetime,
             soon_until: datetime) -> list[BoardItem]:
-    """The `limit` open items due in (after, until] that fall due first."""
+    """Return the `limit` open items due in (after, until] that fall due first."""
     after, until = bounds
     rows = []
     for rule_key in RULES:
@@ -557,13 +569,13 @@ def _board_items(session: Session, calc: DueCalculator, rows: list, now: datetim
 
 
 def _due_column(rule_key: str):
-    """The column a rule's due time grows with: the item's own due time, or its trigger."""
+    """Return the column a rule's due time grows with: the own due time, or the trigger."""
     own = RULES[rule_key].kind == LimitKind.OWN_DATE
     return Obligation.fixed_due_at if own else Obligation.trigger_at
 
 
 def _key_limit(calc: DueCalculator, rule_key: str, moment: datetime) -> datetime:
-    """The latest value of the rule's due column that makes the item due by `moment`."""
+    """Return the latest value of the rule's due column that makes an item due by `moment`."""
     if RULES[rule_key].kind == LimitKind.OWN_DATE:
         return moment
     return calc.latest_trigger_due_by(rule_key, moment)
@@ -602,8 +614,9 @@ def _month_cutoffs(now: datetime, months: int) -> tuple[list[str], list[datetime
             [office_day_start(start) for start in starts])
 
 
-def _month_label(due_at: datetime) -> str:
-    return to_office(due_at - timedelta(microseconds=1)).strftime("%Y-%m")
+def _month_label(due: Due) -> str:
+    day = due.day or to_office(due.at - timedelta(microseconds=1)).date()
+    return f"{day.year}-{day.month:02d}"
 
 
 def _add_months(first: date, offset: int) -> date:
@@ -658,7 +671,7 @@ def digests(session: Session, *, now: datetime, window_days: int | None = None
 
 def render_digest(digest: Digest, *, now: datetime, window_days: int, org_name: str
                   ) -> tuple[str, str]:
-    """The digest as a Chinese mail: (subject, body)."""
+    """Render the digest as a Chinese mail and return (subject, body)."""
     subject = t("digest.subject", overdue=len(digest.overdue), soon=len(digest.soon))
     owned = digest.user_id is not None
     lines = [t("digest.greeting", name=digest.name) if owned else t("digest.greeting_unowned"),

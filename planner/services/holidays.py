@@ -34,10 +34,15 @@ class OverrideInput:
 
 
 def calendar(session: Session) -> WorkCalendar:
-    """The working-day calendar with every override in the database as its first layer."""
-    rows = session.exec(select(HolidayOverride)).all()
-    return WorkCalendar(Override(day=row.day, is_workday=row.is_workday, name=row.name,
-                                 reference=row.reference) for row in rows)
+    """Build the working-day calendar with every override in the database as its first layer."""
+    return WorkCalendar(overrides(session))
+
+
+def overrides(session: Session) -> tuple[Override, ...]:
+    """Return every override as plain values in date order; the tuple is hashable for caching."""
+    rows = session.exec(select(HolidayOverride).order_by(HolidayOverride.day)).all()
+    return tuple(Override(day=row.day, is_workday=row.is_workday, name=row.name,
+                          reference=row.reference) for row in rows)
 
 
 def list_overrides(session: Session, *, year: int | None = None) -> list[HolidayOverride]:

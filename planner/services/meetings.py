@@ -249,8 +249,9 @@ def close_action(session: Session, *, actor: User, action_id: int,
 
 def check_booking(session: Session, data: MeetingInput, *,
                   exclude_id: int | None = None) -> list[str]:
-    """Warnings for a booking: weekend, holiday, and attendees busy in another meeting or
-    press event. They never block: a serious item may need a Saturday meeting."""
+    """Return warnings for a booking: weekend, holiday, and attendees busy in another
+    meeting or press event. Saving goes ahead after them, because a serious item may need
+    a Saturday meeting."""
     _validate(data)
     messages = [w.message for w in booking_warnings(data.starts_at, data.ends_at,
                                                     calendar=holidays.calendar(session))]
@@ -263,7 +264,7 @@ def check_booking(session: Session, data: MeetingInput, *,
 
 def check_reschedule(session: Session, *, meeting_id: int, starts_at: datetime,
                      ends_at: datetime) -> list[str]:
-    """The same warnings for moving an existing meeting to a new time."""
+    """Return the same warnings for moving an existing meeting to a new time."""
     _check_times(starts_at, ends_at)
     names = {a.name for a in attendees(session, meeting_id)}
     messages = [w.message for w in booking_warnings(starts_at, ends_at,
@@ -275,7 +276,7 @@ def check_reschedule(session: Session, *, meeting_id: int, starts_at: datetime,
 
 def busy_in_meetings(session: Session, names: set[str], starts_at: datetime,
                      ends_at: datetime, *, exclude_id: int | None = None) -> list[str]:
-    """One message per person in `names` already invited to an overlapping meeting.
+    """Return one message per person in `names` already invited to an overlapping meeting.
 
     planner.services.events calls this too, so a press event and a meeting are never
     booked for the same person at once without a warning.
@@ -297,7 +298,7 @@ def busy_in_meetings(session: Session, names: set[str], starts_at: datetime,
 
 def busy_in_events(session: Session, names: set[str], starts_at: datetime,
                    ends_at: datetime) -> list[str]:
-    """One message per person in `names` who speaks at or hosts an overlapping press event."""
+    """Return one message per person in `names` who speaks at or hosts an overlapping event."""
     if not names:
         return []
     overlapping = session.exec(select(PressEvent).where(
@@ -315,10 +316,10 @@ def busy_in_events(session: Session, names: set[str], starts_at: datetime,
 # --- invites and the notice -------------------------------------------------------------
 
 def invite(session: Session, meeting_id: int, *, organizer_email: str = "") -> Invite:
-    """The meeting as calendars see it: REQUEST while it stands, CANCEL once cancelled.
+    """Return the meeting as calendars see it: REQUEST while it is on, CANCEL once cancelled.
 
-    `organizer_email` stands in for a convenor without an address (the mail sender), so
-    clients that need a mailto: ORGANIZER still accept the request.
+    `organizer_email` replaces the address of a convenor who has none (the mail sender),
+    so clients that need a mailto: ORGANIZER still accept the request.
     """
     meeting = get_meeting(session, meeting_id)
     people = [Person(name=a.name, email=a.email) for a in attendees(session, meeting_id)]

@@ -1,7 +1,7 @@
 """The response clocks of an opinion item, kept by the deadline engine.
 
 Which clocks run depends on the severity (planner.deadlines holds the limits and their
-sources): an item below 重大 must be answered within 48 hours; a 重大 or 特别重大 item
+sources): an item below 重大 needs a response within 48 hours; a 重大 or 特别重大 item
 needs authoritative information within 5 hours and a press conference within 24 hours.
 Every clock starts at the item's first sighting.
 """
@@ -23,15 +23,16 @@ MAJOR = {OpinionSeverity.MAJOR, OpinionSeverity.CRITICAL}
 
 
 def rule_keys(severity: OpinionSeverity | str) -> tuple[str, ...]:
-    """The clocks that run for an item of `severity`, the first response's clock first."""
+    """Return the clocks that run for an item of `severity`, the first response's first."""
     if severity in MAJOR:
         return rules.OPINION_MAJOR_INFO, rules.OPINION_MAJOR_CONFERENCE
     return (rules.OPINION_ORDINARY,)
 
 
 def satisfied_by(kind: ResponseKind | str) -> set[str]:
-    """The clocks a response of `kind` stops: any response is the first answer (and
-    authoritative information); only a press conference stops the conference clock."""
+    """Return the clocks a response of `kind` stops. Any response counts as the first
+    response (and as authoritative information); only a press conference stops the
+    conference clock."""
     stopped = {rules.OPINION_ORDINARY, rules.OPINION_MAJOR_INFO}
     if kind == ResponseKind.PRESS_CONFERENCE:
         stopped.add(rules.OPINION_MAJOR_CONFERENCE)

@@ -14,7 +14,7 @@ responses, as does 厅办公室.
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -34,7 +34,7 @@ from planner.timeutil import format_office, now_utc, to_office, to_utc
 logger = logging.getLogger(__name__)
 
 OFFICE_ROLES = {Role.GENERAL_OFFICE}
-# Roles through which a person sees the items forwarded to their unit ...
+# Roles with which a person views the items forwarded to their unit ...
 UNIT_ROLES = {Role.DRAFTER, Role.DEPARTMENT_HEAD, Role.UNIT_HEAD, Role.SPOKESPERSON}
 # ... and through which they log the unit's responses (the same roles keep deadlines).
 RESPONDER_ROLES = {Role.DRAFTER, Role.SPOKESPERSON}
@@ -42,7 +42,7 @@ MAX_SUMMARY = 2000
 MAX_LINK = 1000
 MAX_CATEGORY = 64
 MAX_PAGE_SIZE = 200
-# Query parameters that only say how a link was shared; two links differing only in
+# Query parameters that only record how a link was shared. Two links that differ only in
 # these point at the same post.
 TRACKING_PARAMS = ("utm_", "spm", "share_", "from", "isappinstalled")
 
@@ -364,16 +364,33 @@ def list_items(session: Session, *, actor: User, filters: OpinionFilter | None =
     return RegisterPage(rows=list(rows), total=total)
 
 
-def queue_for(session: Session, *, actor: User) -> list[OpinionItem]:
-    """The items waiting for a response from the actor's units, oldest first."""
+def queue_for(session: Session, *, actor: User, limit: int = 100) -> RegisterPage:
+    """The items waiting for a response from the actor's units, oldest first (one page)."""
     unit_ids = _unit_ids(session, actor)
     if not unit_ids:
-        return []
+        return RegisterPage(rows=[], total=0)
     forwarded = select(OpinionUnit.opinion_id).where(OpinionUnit.unit_id.in_(sorted(unit_ids)))
-    return list(session.exec(select(OpinionItem)
-                             .where(OpinionItem.id.in_(forwarded),
-                                    OpinionItem.status.in_(QUEUE_STATUSES))
-                             .order_by(OpinionItem.first_seen_at)))
+    waiting = (OpinionItem.id.in_(forwarded), OpinionItem.status.in_(QUEUE_STATUSES))
+    total = session.exec(select(func.count()).select_from(OpinionItem).where(*waiting)).one()
+    rows = session.exec(select(OpinionItem).where(*waiting)
+                        .order_by(OpinionItem.first_seen_at, OpinionItem.id)
+                        .limit(max(1, min(limit, MAX_PAGE_SIZE))))
+    return RegisterPage(rows=list(rows), total=total)
+
+
+def response_choices(session: Session, item: OpinionItem, *, limit: int = 200
+                     ) -> tuple[list[Draft], list[PressEvent]]:
+    """What a response can link to: drafts released and events held since a day before the
+    item was first seen, newest first; a response cannot come before the item."""
+    since = to_utc(to_office(item.first_seen_at)) - timedelta(days=1)
+    released = session.exec(select(Draft).where(Draft.status == DraftStatus.RELEASED,
+                                                Draft.status_changed_at >= since)
+                             .order_by(Draft.status_changed_at.desc()).limit(limit))
+    held = session.exec(select(PressEvent).where(PressEvent.starts_at >= since,
+                                                 PressEvent.starts_at <= now_utc(),
+                                                 PressEvent.status != EventStatus.CANCELLED)
+                        .order_by(PressEvent.starts_at.desc()).limit(limit))
+    return list(released), list(held)
 
 
 def forwarded_unit_ids(session: Session, opinion_id: int) -> list[int]:

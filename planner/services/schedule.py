@@ -60,7 +60,7 @@ class Period:
 
 
 def month_period(anchor: date) -> Period:
-    """The whole weeks (Monday to Sunday) that cover the month of `anchor`."""
+    """Return the whole weeks (Monday to Sunday) that cover the month of `anchor`."""
     first = anchor.replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     start = first - timedelta(days=first.weekday())
@@ -76,7 +76,7 @@ def week_period(anchor: date) -> Period:
 
 def entries(session: Session, *, start: date, end: date,
             filters: CalendarFilter | None = None) -> list[Entry]:
-    """Events and meetings touching the office-local days start..end, earliest first."""
+    """Return the events and meetings on the office-local days start..end, earliest first."""
     filters = filters or CalendarFilter()
     window = (combine_office(start, time.min), combine_office(end + timedelta(days=1), time.min))
     found = _event_entries(session, window, filters) + _meeting_entries(session, window, filters)
@@ -84,7 +84,7 @@ def entries(session: Session, *, start: date, end: date,
 
 
 def by_day(found: list[Entry], period: Period) -> dict[date, list[Entry]]:
-    """Each day of the period with the entries on it; a two-day entry shows on both days."""
+    """Group the entries by day of the period; a two-day entry is listed on both days."""
     days: dict[date, list[Entry]] = defaultdict(list)
     for entry in found:
         last = (entry.ends_at - timedelta(microseconds=1)).date()
@@ -98,7 +98,7 @@ def by_day(found: list[Entry], period: Period) -> dict[date, list[Entry]]:
 def export_ics(session: Session, *, start: date, end: date,
                filters: CalendarFilter | None = None,
                now: datetime | None = None) -> tuple[str, bytes]:
-    """One .ics file with every entry of the range; returns (file name, bytes)."""
+    """Export every entry of the range as one .ics file; returns (file name, bytes)."""
     if end < start:
         raise InvalidInput("calendar.range_reversed", start=format_cn_date(start),
                            end=format_cn_date(end))
@@ -114,8 +114,8 @@ def export_ics(session: Session, *, start: date, end: date,
 
 def person_feed(session: Session, *, user: User, now: datetime | None = None
                 ) -> tuple[str, bytes]:
-    """The person's own calendar: their events and meetings from a month back to half a
-    year ahead, cancelled ones included so a subscribed calendar removes them."""
+    """Build the person's own calendar: their events and meetings from a month back to half
+    a year ahead, cancelled ones included so a subscribed calendar removes them."""
     today = to_office(now or now_utc()).date()
     filters = CalendarFilter(person=user.display_name, include_cancelled=True)
     found = entries(session, start=today - timedelta(days=FEED_DAYS_BEFORE),
@@ -125,7 +125,7 @@ def person_feed(session: Session, *, user: User, now: datetime | None = None
 
 
 def people_names(session: Session) -> list[str]:
-    """Every name the person filter can take: active users, then the names on events."""
+    """Return every name the person filter offers: active users, then the names on events."""
     names = dict.fromkeys(session.exec(select(User.display_name).where(User.is_active)
                                        .order_by(User.display_name)))
     for spokespeople, host in session.exec(select(PressEvent.spokespeople, PressEvent.host)):

@@ -38,7 +38,8 @@ class ExampleStaff:
     roles: tuple[Role, ...]
 
 
-# One account for every role, so a newcomer can sign in as each and see their screens.
+# One account for each role but 管理员, so a newcomer can sign in as each and see their
+# screens.
 EXAMPLE_STAFF = [
     ExampleStaff("zhangming", "张明", "政策法规处", (Role.DRAFTER,)),
     ExampleStaff("lihua", "李华", "政策法规处", (Role.DRAFTER,)),
@@ -66,7 +67,7 @@ def is_empty(session: Session) -> bool:
 
 def load_examples(session: Session, *, actor: User, staff_password: str,
                   today: date | None = None) -> SeedResult:
-    """Load the example office (管理员 only): units, one account per role, policies,
+    """Load the example office (管理员 only): units, one account per working role, policies,
     drafts and an event. The example staff all get `staff_password`, typed by the admin.
 
     The policies and drafts are made by the example 承办人员 and the event by the example

@@ -56,7 +56,7 @@ def list_units(session: Session) -> list[Unit]:
 
 
 def roles_held(session: Session, user: User) -> list[HeldRole]:
-    """The user's roles with their unit names, ordered by unit then role."""
+    """Return the user's roles with their unit names, ordered by unit, then role."""
     rows = session.exec(select(RoleAssignment, Unit)
                         .join(Unit, Unit.id == RoleAssignment.unit_id)
                         .where(RoleAssignment.user_id == user.id)
