@@ -125,7 +125,7 @@ def account_tab(people: dict[int, User]) -> None:
     name = people[user_id].display_name
 
     st.subheader(t("admin_page.reset_header"))
-    with st.form("admin_reset_password"):
+    with st.form("admin_reset_password", clear_on_submit=True):
         password = st.text_input(t("admin_page.new_password"), type="password",
                                  help=t("admin_page.password_help"), key="admin_reset_password")
         submitted = st.form_submit_button(t("admin_page.reset"))

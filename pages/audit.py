@@ -50,15 +50,16 @@ if st.session_state.get(FILTERS_KEY) != filters:
     st.session_state[FILTERS_KEY] = filters
     st.session_state[PAGE_KEY] = 1
 
-page = st.number_input(t("audit_page.page"), min_value=1, step=1, key=PAGE_KEY)
+page_col, info_col = st.columns([1, 4], vertical_alignment="bottom")
+page = page_col.number_input(t("audit_page.page"), min_value=1, step=1, key=PAGE_KEY)
 result = ui.run_action(lambda s, a: audit.query(s, actor=a, limit=PAGE_SIZE,
                                                 offset=(page - 1) * PAGE_SIZE, **filters))
 if result is None:
     st.stop()
 
 pages = max(1, math.ceil(result.total / PAGE_SIZE))
-st.caption(t("audit_page.page_info", total=result.total, page=page, pages=pages,
-             size=PAGE_SIZE))
+info_col.caption(t("audit_page.page_info", total=result.total, page=page, pages=pages,
+                   size=PAGE_SIZE))
 if not result.rows:
     st.info(t("audit_page.past_end", pages=pages) if result.total else t("audit_page.none"))
 else:

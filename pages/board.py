@@ -19,8 +19,11 @@ ITEM_PAGES = {
 }
 PAGES_DIR = Path(__file__).parent
 ALL = None
+FLASH_KEY = "board_flash"
 
 st.title(t("nav.board"))
+if FLASH_KEY in st.session_state:
+    st.success(st.session_state.pop(FLASH_KEY))
 
 # The clock is read once per run, through planner.timeutil, so a test can freeze it.
 now = timeutil.now_utc()
@@ -111,7 +114,7 @@ if listed:
         closed = ui.run_action(lambda s, a: deadlines.complete(s, actor=a,
                                                               obligation_id=selected.id))
         if closed is not None:
-            st.success(t("board_page.completed", title=selected.title))
+            st.session_state[FLASH_KEY] = t("board_page.completed", title=selected.title)
             st.rerun()
 
 # --- Counts per unit ---------------------------------------------------------------------------

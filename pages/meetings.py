@@ -39,7 +39,11 @@ with ui.db_session() as session:
                       filters=opinions.OpinionFilter(statuses=[
                           OpinionStatus.ASSESSING, OpinionStatus.FORWARDED,
                           OpinionStatus.RESPONDING])).rows}
-    chosen_items = [i for i in st.session_state.get(FROM_OPINIONS_KEY, []) if i in open_items]
+    for item_id in st.session_state.get(FROM_OPINIONS_KEY, []):
+        if item_id not in open_items:   # older than the 200 listed
+            item = opinions.get_item(session, item_id)
+            open_items[item_id] = f"#{item.id} {opinions.short_text(item.summary, 30)}"
+    chosen_items = list(st.session_state.get(FROM_OPINIONS_KEY, []))
     default_units = meetings.default_unit_ids(session, chosen_items)
     default_people = [u.id for u in meetings.suggested_people(session, default_units)]
 
@@ -76,12 +80,15 @@ def convene_form() -> meetings.MeetingInput | None:
         online = st.text_input(t("meeting_page.online_room"), key="meetings_online")
         agenda = st.text_area(t("meeting_page.agenda"), key="meetings_agenda")
         items = st.multiselect(t("meeting_page.items"), list(open_items), default=chosen_items,
-                               format_func=open_items.get, key="meetings_items")
+                               format_func=open_items.get, key="meetings_items",
+                               placeholder=t("opinion_page.none"))
         units = st.multiselect(t("meeting_page.units"), list(unit_names), default=default_units,
                                format_func=unit_names.get, key="meetings_units",
+                               placeholder=t("opinion_page.none"),
                                help=t("meeting_page.units_help"))
         user_ids = st.multiselect(t("meeting_page.people"), list(people), default=default_people,
-                                  format_func=people.get, key="meetings_people")
+                                  format_func=people.get, key="meetings_people",
+                                  placeholder=t("opinion_page.none"))
         guests = st.text_input(t("meeting_page.guests"), help=t("event_page.people_help"),
                                key="meetings_guests")
         if not st.form_submit_button(t("meeting_page.check_and_convene"), type="primary"):
@@ -233,9 +240,11 @@ def invite_more_form(meeting) -> None:
     with st.expander(t("meeting_page.invite_more_header")):
         with st.form(f"meetings_more_{meeting.id}"):
             units = st.multiselect(t("meeting_page.units"), list(unit_names),
-                                   format_func=unit_names.get, key="meetings_more_units")
+                                   format_func=unit_names.get, key="meetings_more_units",
+                                   placeholder=t("opinion_page.none"))
             user_ids = st.multiselect(t("meeting_page.people"), list(people),
-                                      format_func=people.get, key="meetings_more_people")
+                                      format_func=people.get, key="meetings_more_people",
+                                      placeholder=t("opinion_page.none"))
             guests = st.text_input(t("meeting_page.guests"), key="meetings_more_guests")
             submitted = st.form_submit_button(t("meeting_page.invite_more"))
     if submitted and ui.run_action(lambda s, a: meetings.invite_more(

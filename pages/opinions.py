@@ -59,13 +59,16 @@ def register_filters() -> opinions.OpinionFilter:
     status_col, severity_col, source_col, unit_col = st.columns(4)
     statuses = status_col.multiselect(t("opinion_page.status"), list(OpinionStatus),
                                       format_func=lambda c: label("status", c),
-                                      key="opinions_filter_status")
+                                      key="opinions_filter_status",
+                                      placeholder=t("opinion_page.all"))
     severities = severity_col.multiselect(t("opinion_page.severity"), list(OpinionSeverity),
                                           format_func=lambda c: label("severity", c),
-                                          key="opinions_filter_severity")
+                                          key="opinions_filter_severity",
+                                      placeholder=t("opinion_page.all"))
     sources = source_col.multiselect(t("opinion_page.source"), list(OpinionSource),
                                      format_func=lambda c: label("source", c),
-                                     key="opinions_filter_source")
+                                     key="opinions_filter_source",
+                                      placeholder=t("opinion_page.all"))
     unit_id = unit_col.selectbox(t("opinion_page.unit"), [None, *unit_names],
                                  format_func=lambda u: unit_names.get(u, t("opinion_page.all")),
                                  key="opinions_filter_unit")
@@ -177,7 +180,8 @@ def forward_form(item) -> None:
             lead = st.selectbox(t("opinion_page.lead_unit"), list(unit_names),
                                 format_func=unit_names.get, key="opinions_forward_lead")
             others = st.multiselect(t("opinion_page.other_units"), list(unit_names),
-                                    format_func=unit_names.get, key="opinions_forward_others")
+                                    format_func=unit_names.get, key="opinions_forward_others",
+                                    placeholder=t("opinion_page.none"))
             submitted = st.form_submit_button(t("opinion_page.forward_save"))
     if submitted:
         if ui.run_action(lambda s, a: opinions.forward(s, actor=a, opinion_id=item.id,

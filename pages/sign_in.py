@@ -28,7 +28,8 @@ def show_admin_hint() -> None:
 
 def password_form() -> None:
     st.caption(t("sign_in_page.intro"))
-    with st.form("sign_in_form"):
+    # clear_on_submit: the typed password does not stay in the session after this run.
+    with st.form("sign_in_form", clear_on_submit=True):
         username = st.text_input(t("sign_in_page.username"), key="sign_in_username")
         password = st.text_input(t("sign_in_page.password"), type="password",
                                  key="sign_in_password")

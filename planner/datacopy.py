@@ -1,7 +1,8 @@
 """Copy every row from one database to another: `python -m planner copy-data --to URL`.
 
 The path an office takes when it outgrows one machine: from the SQLite file to a
-PostgreSQL server (the other direction works the same way). The target is migrated to
+PostgreSQL server. The code is the same for any pair of databases; the tests copy SQLite
+to SQLite and SQLite to PostgreSQL. The target is migrated to
 the newest schema and must hold no user data. Tables are copied parents first, in one
 transaction on the target; PostgreSQL's id sequences are then moved past the copied ids.
 Afterwards the row counts and a digest of every table's content are compared with the
@@ -74,7 +75,7 @@ def _same_database(first: str, second: str) -> bool:
 
 
 def table_digest(connection: Connection, table: Table) -> str:
-    """SHA-256 over a table's rows in key order, with values in a database-neutral form."""
+    """Return the SHA-256 of a table's rows in key order, values in a database-neutral form."""
     digest = hashlib.sha256()
     query = select(table).order_by(*table.primary_key.columns)
     for row in connection.execute(query):
@@ -100,7 +101,7 @@ def _check_target_empty(target: Engine, target_url: str) -> None:
 
 
 def _copy_tables(reader: Connection, writer: Connection) -> dict[str, int]:
-    """Copy every table parents first; return the rows written per table."""
+    """Copy every table, parents first, and return the rows written per table."""
     for name in SEEDED_TABLES:
         writer.execute(SQLModel.metadata.tables[name].delete())
 

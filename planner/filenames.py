@@ -13,9 +13,9 @@ _WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10
 def safe_filename(stem: str, extension: str) -> str:
     """Return `stem.extension` with illegal characters replaced and the stem shortened.
 
-    Invisible format characters go too: a right-to-left override (U+202E) would make
-    "通知\u202excod.exe" look like "通知exe.docx" in a file manager. A Windows device
-    name gets a leading underscore. An empty result falls back to "文件" so a download
+    Invisible format characters are removed too, because a right-to-left override
+    (U+202E) makes "通知\u202excod.exe" look like "通知exe.docx" in a file manager. A
+    Windows device name gets a leading underscore. An empty result falls back to "文件" so a download
     never has a bare extension.
     """
     visible = "".join(char for char in stem if unicodedata.category(char) != "Cf")

@@ -70,7 +70,7 @@ def redact(text: str) -> str:
 
 
 class ContextFilter(logging.Filter):
-    """Add the user id to every record and shorten long string arguments."""
+    """Filter adding the user id to every record and shortening long string arguments."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         user_id = _current_user.get()
@@ -83,7 +83,7 @@ class ContextFilter(logging.Filter):
 
 
 class OneLineFormatter(logging.Formatter):
-    """ISO 8601 office time with offset; secrets masked; the whole event on one line."""
+    """Formatter writing office time in ISO 8601, secrets masked, each event on one line."""
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         moment = datetime.fromtimestamp(record.created, tz=OFFICE_TZ)
@@ -119,7 +119,7 @@ def configure_logging(level: str | int | None = None, *, default_level: str = "I
 
 
 class _StderrHandler(logging.StreamHandler):
-    """Write to whatever sys.stderr is at the time of each event, not at set-up time."""
+    """Handler writing to the sys.stderr of the moment, not the one at set-up time."""
 
     @property
     def stream(self) -> TextIO:

@@ -13,8 +13,8 @@ the manifest come from as well. A restore goes into an empty database of the sam
 and then migrates to the newest schema. Moving between SQLite and PostgreSQL is
 planner.datacopy's job.
 
-These functions take no acting user: whoever runs them holds the server's shell and the
-database credentials, which is the authority here. Every run is logged.
+These functions take no acting user, because the operator who runs them already holds the
+server's shell and the database credentials. Every run is logged.
 """
 
 import hashlib
@@ -56,8 +56,8 @@ MANIFEST = "manifest.json"
 SQLITE_MEMBER = "database.sqlite3"
 PG_MEMBER = "database.pgdump"
 UPLOADS = "uploads"
-# Rows that migrations themselves create (the audit chain's head row); they are not user
-# data, so a database holding only them is empty, and a restore or copy replaces them.
+# Tables whose rows a migration creates (the audit chain's head row). These rows are not
+# user data: a database with only them counts as empty, and a restore or copy replaces them.
 SEEDED_TABLES = {"audit_head"}
 PG_TOOL_TIMEOUT_S = 6 * 3600
 _CHUNK = 1024 * 1024
@@ -89,7 +89,7 @@ def database_kind(url: str) -> str:
 
 
 def kind_label(kind: str) -> str:
-    """SQLite / PostgreSQL, as the catalog names them; an unknown kind as it is."""
+    """Return the display name of a database kind (SQLite, PostgreSQL), or the kind itself."""
     key = f"operations.kind.{kind}"
     return t(key) if has_key(key) else kind
 
@@ -99,7 +99,7 @@ def masked_url(url: str) -> str:
 
 
 def schema_revision(connection: Connection) -> str | None:
-    """The alembic revision the database is at, or None before the first migration."""
+    """Return the database's alembic revision, or None before the first migration."""
     return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -115,16 +115,17 @@ def is_known_revision(revision: str) -> bool:
 
 
 def row_counts(connection: Connection) -> dict[str, int]:
-    """Row count of every application table present, by table name."""
+    """Return the row count of every application table in the database, by table name."""
     present = set(inspect(connection).get_table_names())
     counts = {}
     for name in sorted(present & set(SQLModel.metadata.tables)):
-        counts[name] = connection.execute(select(func.count()).select_from(table(name))).scalar_one()
+        query = select(func.count()).select_from(table(name))
+        counts[name] = connection.execute(query).scalar_one()
     return counts
 
 
 def user_data_tables(counts: dict[str, int]) -> list[str]:
-    """The tables in `counts` that hold user data rows, seeded tables left aside."""
+    """Return the tables in `counts` that contain user rows, leaving out SEEDED_TABLES."""
     return [name for name, count in counts.items() if count and name not in SEEDED_TABLES]
 
 
@@ -162,7 +163,7 @@ def backup(target: Path, *, url: str | None = None, data_dir: Path | None = None
 
 
 def _dump_sqlite(url: str, copy_path: Path) -> tuple[str, str, dict[str, int]]:
-    """Copy the live SQLite file with the online backup API, then read the copy's facts."""
+    """Copy the live SQLite file with the online backup API; return its revision and counts."""
     source_path = sqlite_path(url)
     if not source_path.exists():
         raise InvalidInput("operations.database_missing", path=str(source_path))
@@ -170,7 +171,7 @@ def _dump_sqlite(url: str, copy_path: Path) -> tuple[str, str, dict[str, int]]:
     source = sqlite3.connect(source_path, timeout=30)
     copy = sqlite3.connect(copy_path)
     try:
-        source.backup(copy)    # all pages in one step: one consistent snapshot
+        source.backup(copy)    # all pages in one step, so one consistent snapshot
         status = copy.execute("PRAGMA integrity_check").fetchone()[0]
     finally:
         copy.close()
@@ -187,7 +188,7 @@ def _dump_sqlite(url: str, copy_path: Path) -> tuple[str, str, dict[str, int]]:
 
 
 def _dump_postgresql(url: str, dump_path: Path) -> tuple[str, str, dict[str, int]]:
-    """pg_dump from an exported snapshot, counting the rows in that same snapshot."""
+    """Run pg_dump on an exported snapshot and count the rows in that same snapshot."""
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
@@ -235,7 +236,7 @@ def _write_archive(target: Path, database_file: Path, manifest: dict, uploads: P
 
 
 def _record_backup(url: str, report: BackupReport) -> None:
-    """Note the backup in the database it came from, for the administrator page."""
+    """Record the backup in the database it came from, for the administrator page."""
     engine = make_engine(url)
     try:
         with Session(engine) as session:
@@ -244,7 +245,7 @@ def _record_backup(url: str, report: BackupReport) -> None:
                                      schema_revision=report.schema_revision,
                                      row_total=sum(report.row_counts.values())))
             session.commit()
-    except Exception:  # the backup file is good; a missing note must not fail it
+    except Exception:  # the backup file is complete, so a failed record must not fail it
         logger.warning("backup written but not recorded in %s", masked_url(url), exc_info=True)
     finally:
         engine.dispose()
@@ -258,7 +259,7 @@ def last_backup(session: Session) -> BackupRecord | None:
 # --- restore ----------------------------------------------------------------------------
 
 def read_manifest(source: Path) -> dict:
-    """Open a backup file and return its manifest, refusing anything that is not one."""
+    """Return the manifest of a backup file; raise InvalidInput for any other file."""
     try:
         with tarfile.open(source, "r:gz") as archive:
             member = archive.extractfile(MANIFEST)
@@ -274,7 +275,7 @@ def restore(source: Path, *, url: str | None = None, data_dir: Path | None = Non
             force: bool = False) -> RestoreReport:
     """Restore the backup in `source` into the database at `url` (default: the configured one).
 
-    The database must be empty (no user rows) and the uploads folder too, unless `force`.
+    Without `force`, the database must contain no user rows and the uploads folder no files.
     """
     url = url or get_settings().database_url
     uploads = (data_dir or get_settings().data_dir) / UPLOADS
@@ -284,7 +285,7 @@ def restore(source: Path, *, url: str | None = None, data_dir: Path | None = Non
     manifest = read_manifest(source)
     _check_restorable(manifest, url, source)
     if not force:
-        _refuse_non_empty(url, uploads)
+        _reject_non_empty(url, uploads)
 
     with _work_dir(Path(tempfile.gettempdir())) as work:
         files = _extract(source, manifest, work)
@@ -313,7 +314,7 @@ def _check_restorable(manifest: dict, url: str, source: Path) -> None:
         raise InvalidInput("operations.revision_unknown", path=str(source), revision=revision)
 
 
-def _refuse_non_empty(url: str, uploads: Path) -> None:
+def _reject_non_empty(url: str, uploads: Path) -> None:
     occupied = _occupied_tables(url)
     if occupied:
         raise InvalidInput("operations.target_not_empty", target=masked_url(url),
@@ -369,8 +370,8 @@ def _restore_sqlite(copy_path: Path, url: str) -> None:
 def _restore_postgresql(dump_path: Path, url: str) -> None:
     """Drop the application's tables and trigger functions, then pg_restore in one transaction.
 
-    Dropping first (rather than pg_restore --clean) also removes what a newer schema added,
-    which the migration after the restore would otherwise collide with.
+    Dropping them first, rather than pg_restore --clean, also removes the tables a newer
+    schema added, so the migration after the restore does not collide with them.
     """
     engine = make_engine(url)
     try:
@@ -407,7 +408,7 @@ def _check_counts(url: str, expected: dict[str, int]) -> None:
 
 
 def _put_uploads(extracted: Path, uploads: Path, force: bool) -> None:
-    """Move the restored uploads into place; with force, keep the old folder aside."""
+    """Move the restored uploads into place; with `force`, rename the old folder first."""
     if not extracted.exists():
         return
     if force and uploads.exists() and _list_files(uploads):
@@ -422,7 +423,7 @@ def _put_uploads(extracted: Path, uploads: Path, force: bool) -> None:
 
 
 def _migrate_and_verify(url: str) -> int:
-    """Bring the restored schema to head and check the audit chain; return rows checked."""
+    """Migrate the restored database to head, verify its audit chain, return the rows checked."""
     engine = make_engine(url)
     try:
         migrate(engine)
@@ -432,7 +433,7 @@ def _migrate_and_verify(url: str) -> int:
 
 
 def verify_audit_chain(engine: Engine) -> int:
-    """Check the audit chain; raise when it is broken, return the rows checked."""
+    """Verify the audit chain, return the rows checked, and raise InvalidInput if it is broken."""
     with Session(engine) as session:
         result = verify_chain(session)
     if not result.ok:
@@ -444,9 +445,9 @@ def verify_audit_chain(engine: Engine) -> int:
 # --- PostgreSQL tools -------------------------------------------------------------------
 
 def pg_tool_command(tool: str, url: str, *args: str) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment for pg_dump or pg_restore against `url`.
+    """Build the command line and environment to run pg_dump or pg_restore against `url`.
 
-    The password goes in PGPASSWORD, never on the command line, where `ps` would show it.
+    The password goes in PGPASSWORD, not on the command line, where `ps` would show it.
     """
     parsed = make_url(url)
     libpq_url = parsed.set(drivername="postgresql", password=None).render_as_string(
@@ -473,7 +474,7 @@ def _run_pg_tool(tool: str, url: str, *args: str) -> None:
 # --- files ------------------------------------------------------------------------------
 
 def sqlite_path(url: str) -> Path:
-    """The file of a SQLite URL; an in-memory database cannot be backed up."""
+    """Return the file of a SQLite URL; raise InvalidInput for an in-memory database."""
     database = make_url(url).database
     if not database or database == ":memory:":
         raise InvalidInput("operations.sqlite_not_file", target=url)
@@ -508,7 +509,7 @@ def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
 
 @contextmanager
 def _work_dir(parent: Path) -> Iterator[Path]:
-    """A private scratch folder, removed afterwards, on the same disk as `parent`."""
+    """Create a private scratch folder in `parent` (so on its disk) and remove it afterwards."""
     folder = Path(tempfile.mkdtemp(prefix=".planner-", dir=parent))
     try:
         yield folder

@@ -269,8 +269,9 @@ def _statutory_holidays(year: int) -> tuple[tuple[date, str], ...]:
     lunar = LUNAR_FESTIVALS.get(year)
     if lunar is not None:
         new_year, dragon_boat, mid_autumn = lunar
-        for offset in range(-1, 3):
-            days[new_year + timedelta(days=offset)] = names[chinese_calendar.Holiday.spring_festival]
+        spring = names[chinese_calendar.Holiday.spring_festival]
+        for offset in range(-1, 3):     # 除夕 to 初三
+            days[new_year + timedelta(days=offset)] = spring
         days[dragon_boat] = names[chinese_calendar.Holiday.dragon_boat_festival]
         days[mid_autumn] = names[chinese_calendar.Holiday.mid_autumn_festival]
     else:

@@ -144,7 +144,7 @@ def test_streamlit_upload_limit_default_when_unset(tmp_path):
 # --- SMTP check ---------------------------------------------------------------------------
 
 class FakeSmtpHandler(socketserver.StreamRequestHandler):
-    """Greets, answers EHLO and QUIT, and notes every command it receives."""
+    """Fake SMTP session: sends the greeting, replies to EHLO and QUIT, records commands."""
 
     def handle(self) -> None:
         self.wfile.write(b"220 mail.office.test ESMTP ready\r\n")

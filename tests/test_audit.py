@@ -167,7 +167,7 @@ def test_verify_chain_empty_trail_ok(any_engine):
     (["UPDATE audit_entry SET action = 'policy.delete' WHERE id = 3"], 3, "hash_mismatch", 2),
     (["UPDATE audit_entry SET entity_id = 7 WHERE id = 4"], 4, "hash_mismatch", 3),
     (["DELETE FROM audit_entry WHERE id = 2"], 3, "prev_link_mismatch", 1),
-    (["DELETE FROM audit_entry WHERE id = 1"], 2, "prev_link_mismatch", None),
+    (["DELETE FROM audit_entry WHERE id = 1"], 2, "first_link_mismatch", None),
     (["DELETE FROM audit_entry WHERE id = 4"], 4, "head_mismatch", 3),
     (["DELETE FROM audit_entry"], 4, "head_mismatch", None),
 ], ids=["edit-detail", "edit-action", "edit-newest", "delete-middle", "delete-first",

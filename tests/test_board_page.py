@@ -170,6 +170,7 @@ def test_board_complete_by_owner(items, people, app_db):
     button(app, "标记为已办结").click().run()
 
     assert not app.exception
+    assert "“周末发布会”已办结。" in [m.value for m in app.success]
     assert metrics(app)["已逾期"] == "1"
     with Session(make_engine(app_db)) as session:
         assert session.get(Obligation, items["overdue"].id).status == ObligationStatus.DONE

@@ -645,6 +645,16 @@ def test_digests_group_by_person(session, office_people, board_items):
     assert [d.email for d in result] == ["zhang@example.cn", None, None]
 
 
+def test_digests_deactivated_owner_goes_to_unowned(session, office_people, board_items):
+    office_people["drafter"].is_active = False
+    session.commit()
+
+    result = deadlines.digests(session, now=NOW, window_days=3)
+
+    assert [(d.name, [i.title for i in d.overdue]) for d in result] == [
+        ("李四", []), ("未指定责任人", ["周末发布会", "桥梁舆情"])]
+
+
 def test_render_digest_text(session, office_people, board_items):
     digest = deadlines.digests(session, now=NOW, window_days=3)[1]
 

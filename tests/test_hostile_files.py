@@ -23,7 +23,7 @@ from tests.db_helpers import snapshot
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 
-# file name → (catalog key, a phrase of the message that says what is wrong)
+# file name → (catalog key, the phrase of the message that names the problem)
 REFUSED = {
     "空文件.docx": ("documents.reading.empty", "是空的"),
     "无文字.docx": ("documents.reading.empty", "没有可读取的文字"),
@@ -88,7 +88,7 @@ def test_upload_hostile_file_refused_with_message(name, saved_policy, caplog):
     assert phrase in caught.value.message
     assert f"“{name}”" in caught.value.message
     assert [r.getMessage() for r in caplog.records if key in r.getMessage()] == [
-        f"upload {name} refused: {key} ({len(fixture_bytes(name))} bytes)"]
+        f"upload {name} rejected: {key} ({len(fixture_bytes(name))} bytes)"]
     assert snapshot(saved_policy) == before
 
 

@@ -1,13 +1,13 @@
 """Several instances on one PostgreSQL server.
 
 1. Two `streamlit run app.py` processes on two loopback ports share one PostgreSQL
-   database, and two people in headless Chromium, one on each instance, edit the same
-   draft section: a save through one instance is seen through the other; a save made
-   through the other from the older version is refused as a conflict with the typed text
-   still on screen; after opening the app again, both texts end up in the section.
+   database. Two people in headless Chromium, one on each instance, edit the same draft
+   section. A save through one instance is seen through the other. A save through the
+   other, made from the older version, is rejected as a conflict and the typed text stays
+   on screen. After opening the app again, both texts end up in the section.
 2. Two writers save the same section from the same version at the same moment, each
    through its own engine (as two app processes would): one save lands, the other is
-   refused as a conflict, and nothing is overwritten unseen. A barrier holds both saves
+   rejected as a conflict, and nothing is overwritten unseen. A barrier holds both saves
    after their version check, so the race is forced every run, not left to timing.
 """
 
@@ -103,8 +103,8 @@ def test_two_writers_same_section_lose_nothing(kind, request, monkeypatch):
 def hold_after_check(monkeypatch, barrier: threading.Barrier) -> None:
     """Make each save wait, after its version check and before it writes, for the other.
 
-    A save that locks the row before checking never reaches the barrier while the other
-    holds the lock; the wait then times out and the saves run one after the other.
+    A save that locks the row before its check cannot reach the barrier while the other
+    save holds the lock. The wait then times out, so the saves run one after the other.
     """
     original = review.reset_for_edit
 

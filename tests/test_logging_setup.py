@@ -65,7 +65,7 @@ def test_user_context_restores_previous_user(log_output):
     assert [LINE.match(line)["user"] for line in lines(log_output)] == ["9", "3"]
 
 
-def test_log_line_breaks_in_user_text_stay_on_one_line(log_output):
+def test_log_user_line_breaks_escaped(log_output):
     forged = "政策.docx\n2026-12-04T00:00:00.000+08:00 INFO planner.ui user=1 admin signed in"
     logging.getLogger("planner.documents.reading").warning("upload %s refused", forged)
 

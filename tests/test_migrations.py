@@ -1,5 +1,5 @@
-"""Migrations: a database made by the first released schema (revision 0001), holding data of
-every kind, upgraded to the newest revision, reads back unchanged; the schema the
+"""Migrations. A database made by the first released schema (revision 0001) holds data of
+every kind; upgraded to the newest revision, it reads back unchanged. The schema that the
 migrations build matches the models.
 """
 
@@ -65,7 +65,8 @@ FIRST_RELEASE_ROWS = {
              created_by=2, created_at=at(2026, 3, 3, 6), updated_at=at(2026, 3, 4, 7)),
         dict(id=2, kind="qa", title="答记者问", policy_id=1, disclosure="not_public",
              disclosure_reason="涉及尚未决定的事项，依据《政府信息公开条例》第十六条", status="draft",
-             template="qa", created_by=1, created_at=at(2026, 3, 3, 6), updated_at=at(2026, 3, 3, 6)),
+             template="qa", created_by=1, created_at=at(2026, 3, 3, 6),
+             updated_at=at(2026, 3, 3, 6)),
     ],
     "draft_section": [
         dict(id=1, draft_id=1, position=0, key="background", title="一、出台背景",
@@ -107,8 +108,8 @@ def write_first_release_rows(engine) -> None:
     tables.reflect(engine)
     with engine.begin() as connection:
         for name, rows in FIRST_RELEASE_ROWS.items():
-            # Ids come from the database, as the app's inserts got them (and PostgreSQL's
-            # sequences move on); the rows are listed in id order, so they match.
+            # The database assigns the ids, as it did for the app, so PostgreSQL's sequences
+            # move on. The rows are listed in id order, so the ids match the listed ones.
             fresh = [{key: value for key, value in row.items() if key != "id"} for row in rows]
             connection.execute(tables.tables[name].insert(), fresh)
 

@@ -150,24 +150,34 @@ def test_register_assess_forward_convene_flow(office, app_db):
     assert cancelled.starts_at.day == MEETING_DAY.day + 1
 
 
-def convene_meeting(app: AppTest, office, title: str | None = None) -> None:
+def convene_meeting(app: AppTest, office, title: str | None = None) -> list[str]:
+    """Fill and submit the convene form; return the conflict warnings confirmed on the way."""
     if title is not None:
         app.text_input(key="meetings_title").input(title)
+        app.multiselect(key="meetings_people").set_value([office.transport_head.id])
     app.date_input(key="meetings_day").set_value(MEETING_DAY)
     app.time_input(key="meetings_start").set_value(time(15, 0))
     app.time_input(key="meetings_end").set_value(time(16, 0))
     app.text_input(key="meetings_venue").input("厅第三会议室")
     submit(app, "检查并召集")
     no_problems(app)
-    assert app.success, [w.value for w in app.warning]
+    conflicts = [w.value for w in app.warning]
+    if conflicts:   # the office has read the warnings and saves anyway
+        submit(app, "已知悉以上提示，仍然保存")
+        no_problems(app)
     assert "已召集" in app.success[0].value
+    return conflicts
 
 
 def test_minutes_action_item_reaches_board(office, app_db):
     with db(app_db) as session:
         forwarded_item(session, office)
     app = open_page("pages/meetings.py", office.clerk)
-    convene_meeting(app, office, title="出租车舆情会商联席会议")
+    convene_meeting(app, office, title="先开的一场会")
+    conflicts = convene_meeting(app, office, title="出租车舆情会商联席会议")
+    assert conflicts == ["孙处长在 2026-12-08 15:00 已有会议：先开的一场会。"
+                         "如确需同时参加，请与相关会议协调。"]
+    assert app.subheader[-1].value == "出租车舆情会商联席会议"   # the new one is shown
 
     app.text_area(key="meetings_decisions").input("由运输服务处牵头核查\n24小时内发布权威信息")
     app.text_input(key="meetings_task_0").input("核查东站出租车拒载情况并形成报告")
@@ -177,6 +187,10 @@ def test_minutes_action_item_reaches_board(office, app_db):
     submit(app, "保存会议纪要")
     no_problems(app)
     assert "1 项议定事项已列入督办" in app.success[0].value
+    with db(app_db) as session:
+        held = [m.title for m in meetings.list_meetings(session)
+                if m.status == MeetingStatus.HELD]
+    assert held == ["出租车舆情会商联席会议"]
 
     app.switch_page("pages/board.py").run()
     no_problems(app)

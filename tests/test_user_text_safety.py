@@ -1,6 +1,7 @@
-"""Names and text from users reach files and screens safely: calendar invites with line
-breaks, commas, semicolons and quotes; CSV cells; download file names in Chinese; Markdown
-and HTML in titles shown as typed, never rendered.
+"""Names and text from users reach files and screens safely.
+
+Covered: calendar invites with line breaks, commas, semicolons and quotes; CSV cells;
+download file names in Chinese; Markdown and HTML in titles, shown as typed, not rendered.
 """
 
 import csv
@@ -84,7 +85,7 @@ def test_invite_file_name_safe_and_chinese(session, actor):
 
 # --- CSV ----------------------------------------------------------------------------------
 
-def test_csv_cells_with_breaks_and_quotes_stay_one_row():
+def test_csv_multiline_cell_one_row():
     cells = ['第一行\n第二行', '他说："好"', "a,b;c", "=1+1", "-2", "@x", "+86"]
 
     data = csv_bytes(["内容"] * len(cells), [cells])

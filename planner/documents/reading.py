@@ -33,9 +33,9 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Zip bomb limits, checked on the package directory before anything is decompressed.
 # A policy .docx unpacks to a few MB, so a larger total is treated as a zip bomb.
 MAX_DOCX_UNPACKED_MB = 200
-# Word's XML parts shrink 2 to 10 times when zipped (D04: at most 9.3); a part that expands
-# more than this was built to exhaust memory. Parts under RATIO_MIN_BYTES are exempt: a
-# tiny repetitive part may compress well and cannot hurt.
+# Word's XML parts shrink 2 to 10 times when zipped (D04: at most 9.3), so a part that
+# expands more than this was built to exhaust memory. Parts under RATIO_MIN_BYTES are exempt
+# because a tiny repetitive part may compress well and cannot hurt.
 MAX_COMPRESSION_RATIO = 100
 RATIO_MIN_BYTES = 1024 * 1024
 # A Word package has a few dozen parts; thousands of them make a bomb of small members.
@@ -47,8 +47,8 @@ MAX_DOCX_PARTS = 1000
 # named in the OLE directory (UTF-16LE).
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
-# What a file sent as .docx looks like when it is not a Word package: (leading bytes, the
-# catalog key naming the kind). The HTML case is a download that returned an error page.
+# Leading bytes of files sent as .docx that are not Word packages, with the catalog key
+# naming their kind. The HTML case is a download that saved the server's error page.
 _SIGNATURES = (
     (b"%PDF", "documents.reading.kind_pdf"),
     (b"\x89PNG", "documents.reading.kind_image"),
@@ -91,13 +91,13 @@ _W_SKIPPED = {
 def read_policy_file(filename: str, data: bytes) -> list[str]:
     """Return the paragraphs of an uploaded .docx or .txt file as text lines.
 
-    A file that cannot be read raises InvalidInput, and the refusal is logged with its
+    A file that cannot be read raises InvalidInput, and the rejection is logged with its
     catalog key, so an operator can see which files users struggle with.
     """
     try:
         return _read_lines(filename, data)
     except InvalidInput as exc:
-        logger.warning("upload %s refused: %s (%d bytes)", filename, exc.key, len(data))
+        logger.warning("upload %s rejected: %s (%d bytes)", filename, exc.key, len(data))
         raise
 
 
@@ -230,7 +230,7 @@ def _check_docx_container(filename: str, data: bytes) -> None:
 
 
 def _check_zip_bomb(filename: str, members: list[zipfile.ZipInfo]) -> None:
-    """Refuse a package whose directory promises more than a policy document can hold."""
+    """Reject a package whose directory declares more than a policy document can hold."""
     if len(members) > MAX_DOCX_PARTS:
         raise InvalidInput("documents.reading.docx_too_many_parts", name=filename,
                            count=len(members), limit=MAX_DOCX_PARTS)
@@ -262,7 +262,7 @@ def _check_content_types(filename: str, content_types: bytes) -> None:
 
 
 def _describe_bytes(data: bytes) -> str:
-    """Name what a file that is not a zip package seems to be, for the refusal message."""
+    """Return what a file that is not a zip package seems to be, for the rejection message."""
     head = data[:64].lstrip().lower()
     for signature, key in _SIGNATURES:
         if head.startswith(signature.lower()):

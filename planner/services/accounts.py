@@ -144,6 +144,8 @@ def sign_in(session: Session, *, username: str, password: str,
 
 def _count_failure(session: Session, name: str, user: User | None, now: datetime) -> int:
     """Count one failure; return the lock time it starts (0 if none)."""
+    # NOTE: a read-modify-write without a row lock: two failures for one name in the same
+    # instant may count once, and the first failure of a new name may hit a duplicate key.
     throttle = session.get(SignInThrottle, name) or SignInThrottle(username=name)
     throttle.failures += 1
     throttle.last_failure_at = now

@@ -167,14 +167,16 @@ def verify_chain(session: Session) -> VerifyResult:
     """Walk the trail oldest first and report the first row whose hash or link is wrong.
 
     A changed row fails its own hash ("hash_mismatch"). A removed row leaves the next
-    one pointing at a hash that is not its predecessor's ("prev_link_mismatch"). Removed
+    one pointing at a hash that is not its predecessor's ("prev_link_mismatch", or
+    "first_link_mismatch" when the oldest rows were removed). Removed
     newest rows, or rows inserted without going through `record`, disagree with
     audit_head ("head_mismatch").
     """
     previous_hash, previous_id, checked = GENESIS_HASH, None, 0
     for row in _rows_oldest_first(session):
         if row.prev_hash != previous_hash:
-            return _broken(row.id, "prev_link_mismatch", checked, previous_id)
+            reason = "prev_link_mismatch" if previous_id else "first_link_mismatch"
+            return _broken(row.id, reason, checked, previous_id)
         if entry_hash(row) != row.row_hash:
             return _broken(row.id, "hash_mismatch", checked, previous_id)
         previous_hash, previous_id, checked = row.row_hash, row.id, checked + 1

@@ -656,8 +656,10 @@ def digests(session: Session, *, now: datetime, window_days: int | None = None
     rows = session.exec(select(*_ITEM_COLUMNS).where(
         Obligation.status == ObligationStatus.OPEN, Obligation.rule_key.in_(list(RULES)),
         _due_by(calc, soon_until))).all()
+    # A deactivated owner gets no mail; their items go to 厅办公室 with the unowned ones.
     people = {u.id: u for u in session.exec(select(User).where(
-        User.id.in_({row.owner_id for row in rows if row.owner_id is not None})))}
+        User.id.in_({row.owner_id for row in rows if row.owner_id is not None}),
+        User.is_active))}
 
     by_owner: dict[int | None, Digest] = {}
     for item in sorted(_board_items(session, calc, rows, now, soon_until),

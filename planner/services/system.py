@@ -37,8 +37,8 @@ STREAMLIT_CONFIG = PROJECT_ROOT / ".streamlit" / "config.toml"
 STREAMLIT_DEFAULT_UPLOAD_MB = 200      # Streamlit's own default for server.maxUploadSize
 CHECK_TIMEOUT_S = 10
 BACKUP_STALE_DAYS = 7
-# The State Council General Office publishes next year's holidays in November or December;
-# from December on, a missing next year is worth a warning.
+# The State Council General Office usually publishes next year's holidays in November or
+# December, so from December on a missing next year gets a warning.
 WARN_FROM_MONTH = 12
 
 
@@ -50,7 +50,7 @@ class CheckState(StrEnum):
 
 @dataclass(frozen=True)
 class Notice:
-    """A catalog message with its parameters, for the page to show."""
+    """Catalog message with its parameters, for the page to show."""
 
     key: str
     params: dict[str, object] = field(default_factory=dict)
@@ -96,7 +96,7 @@ def office_today() -> date:
 
 
 def status(session: Session, *, actor: User, today: date | None = None) -> SystemStatus:
-    """Everything the administrator page shows, with the warnings that need action."""
+    """Return everything the administrator page shows, with the warnings that need action."""
     require(session, actor, "view_system", ADMIN_ROLES)
     today = today or office_today()
     settings, mail, llm = get_settings(), get_mail_settings(), get_llm_settings()
@@ -123,7 +123,7 @@ def status(session: Session, *, actor: User, today: date | None = None) -> Syste
 
 
 def holiday_coverage(session: Session, today: date) -> HolidayCoverage:
-    """Which years the working-day rules know, and what to do about the ones they do not."""
+    """Return the years the working-day rules cover, warning about this and next year."""
     calendar = covered_years()
     days = session.exec(select(HolidayOverride.day)).all()
     overrides = sorted({day.year for day in days})
@@ -139,7 +139,7 @@ def holiday_coverage(session: Session, today: date) -> HolidayCoverage:
 
 
 def streamlit_upload_limit_mb(path: Path = STREAMLIT_CONFIG) -> int:
-    """server.maxUploadSize from .streamlit/config.toml (Streamlit's default when unset)."""
+    """Return server.maxUploadSize from .streamlit/config.toml, or Streamlit's default."""
     try:
         with path.open("rb") as fh:
             server = tomllib.load(fh).get("server", {})
@@ -185,7 +185,7 @@ def _backup_warnings(record: BackupRecord | None, today: date) -> list[Notice]:
 
 def check_smtp(session: Session, *, actor: User, timeout_s: float = CHECK_TIMEOUT_S
                ) -> CheckResult:
-    """Connect to the configured SMTP server and say EHLO (then STARTTLS if configured)."""
+    """Connect to the configured SMTP server and send EHLO (then STARTTLS if configured)."""
     require(session, actor, "view_system", ADMIN_ROLES)
     mail = get_mail_settings()
     if not mail.configured:
@@ -222,7 +222,7 @@ def _smtp_greeting(host: str, port: int, starttls: bool, timeout_s: float) -> tu
 
 def check_llm(session: Session, *, actor: User, timeout_s: float = CHECK_TIMEOUT_S
               ) -> CheckResult:
-    """Ask the configured OpenAI-compatible endpoint for its models."""
+    """Request the model list of the configured OpenAI-compatible endpoint."""
     require(session, actor, "view_system", ADMIN_ROLES)
     llm = get_llm_settings()
     if not llm.configured:
