@@ -62,19 +62,19 @@ if view["releases"]:
                  at=format_office(view["releases"][-1].released_at)))
 returns = [r for r in view["decisions"] if r.decision.outcome == ReviewOutcome.RETURN]
 if draft.status == DraftStatus.RETURNED and returns:
-    st.warning(t("draft_page.returned", name=returns[-1].actor_name,
-                 reason=returns[-1].decision.opinion))
+    st.warning(t("draft_page.returned", name=ui.escape_md(returns[-1].actor_name),
+                 reason=ui.escape_md(returns[-1].decision.opinion)))
 
 # --- Review steps the user may take now --------------------------------------------------
 step_cols = st.columns(3)
 if review.Step.SUBMIT in steps and step_cols[0].button(t("draft_page.submit"), type="primary",
                                                          key=f"drafts_submit_{draft_id}"):
     if ui.run_action(lambda s, a: review.submit(s, actor=a, draft_id=draft_id)):
-        flash_and_rerun(t("draft_page.submitted", title=draft.title))
+        flash_and_rerun(t("draft_page.submitted", title=ui.escape_md(draft.title)))
 if review.Step.RELEASE in steps and step_cols[0].button(t("draft_page.release"), type="primary",
                                                           key=f"drafts_release_{draft_id}"):
     if ui.run_action(lambda s, a: review.release(s, actor=a, draft_id=draft_id)):
-        flash_and_rerun(t("draft_page.released", title=draft.title))
+        flash_and_rerun(t("draft_page.released", title=ui.escape_md(draft.title)))
 if review.Step.APPROVE in steps and step_cols[1].button(t("draft_page.go_review"),
                                                           key=f"drafts_go_review_{draft_id}"):
     st.session_state["review_selected"] = draft_id

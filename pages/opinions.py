@@ -64,11 +64,11 @@ def register_filters() -> opinions.OpinionFilter:
     severities = severity_col.multiselect(t("opinion_page.severity"), list(OpinionSeverity),
                                           format_func=lambda c: label("severity", c),
                                           key="opinions_filter_severity",
-                                      placeholder=t("opinion_page.all"))
+                                          placeholder=t("opinion_page.all"))
     sources = source_col.multiselect(t("opinion_page.source"), list(OpinionSource),
                                      format_func=lambda c: label("source", c),
                                      key="opinions_filter_source",
-                                      placeholder=t("opinion_page.all"))
+                                     placeholder=t("opinion_page.all"))
     unit_id = unit_col.selectbox(t("opinion_page.unit"), [None, *unit_names],
                                  format_func=lambda u: unit_names.get(u, t("opinion_page.all")),
                                  key="opinions_filter_unit")

@@ -59,8 +59,9 @@ if view is None:
 draft, content = view["draft"], view["content"]
 seen_hash = review.content_hash(content)
 
-st.subheader(draft.title)
-st.caption(t("review_page.meta", kind=ui.label("draft.kind", draft.kind), unit=view["unit"],
+st.subheader(ui.escape_md(draft.title))
+st.caption(t("review_page.meta", kind=ui.label("draft.kind", draft.kind),
+             unit=ui.escape_md(view["unit"]),
              status=ui.label("draft.status", draft.status), round=draft.review_round))
 st.markdown(t("review_page.disclosure",
               disclosure=ui.label("draft.disclosure", draft.disclosure)))
@@ -116,7 +117,7 @@ def show_decisions() -> None:
                       outcome=ui.label("review.outcome", decision.outcome),
                       name=ui.escape_md(record.actor_name), at=format_office(decision.at)))
         if decision.opinion:
-            st.markdown(f"> {ui.escape_md(decision.opinion)}")
+            st.markdown("> " + ui.escape_md(decision.opinion).replace("\n", "  \n> "))
 
 
 content_tab, diff_tab, decisions_tab = st.tabs(
@@ -152,6 +153,7 @@ if approved or returned:
     if done is not None:
         st.session_state[FLASH_KEY] = t("review_page.approved" if approved
                                         else "review_page.returned",
-                                        title=draft.title, level=ui.label("review.level", level))
+                                        title=ui.escape_md(draft.title),
+                                        level=ui.label("review.level", level))
         st.session_state.pop("review_selected", None)
         st.rerun()

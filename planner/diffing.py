@@ -6,7 +6,6 @@ a line break), then the changed sentences character by character. So the cost st
 near the size of the change, and the result reads like a reviewer's markup.
 """
 
-import html
 import logging
 import re
 from dataclasses import dataclass, field
@@ -17,6 +16,9 @@ logger = logging.getLogger(__name__)
 
 # A sentence with its closing punctuation and line break; the text is the concatenation.
 _SENTENCE = re.compile(r"[^。！？；\n]*[。！？；]*\n?")
+# HTML and Markdown characters as numeric references: the output is shown as typed both
+# in raw HTML and in Markdown with HTML allowed, where "**" or "[a](b)" would otherwise act.
+_ESCAPES = str.maketrans({char: f"&#{ord(char)};" for char in "&<>\"'*_`[]()$~#|\\{}!+-."})
 # Above this many character pairs a changed block is shown as deleted and re-inserted,
 # because SequenceMatcher is quadratic (2,000 × 2,000 characters took about 0.2 s here).
 MAX_CHAR_PAIRS = 4_000_000
@@ -113,11 +115,12 @@ def diff_content(old: dict, new: dict) -> ContentDiff:
 def to_html(ops: list[DiffOp]) -> str:
     """Render operations as HTML: insertions green and underlined, deletions red and struck.
 
-    Every piece of text is escaped, so a draft containing markup is shown as typed.
+    Every piece of text is escaped for HTML and Markdown, so a draft containing markup is
+    shown as typed.
     """
     parts = []
     for op in ops:
-        text = html.escape(op.text).replace("\n", "<br>")
+        text = op.text.translate(_ESCAPES).replace("\n", "<br>")
         if op.kind == OpKind.INSERT:
             parts.append(f'<ins style="background:#d4f8d4;color:#0a5c0a">{text}</ins>')
         elif op.kind == OpKind.DELETE:

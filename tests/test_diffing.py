@@ -70,10 +70,19 @@ def test_diff_text_reconstructs_both_sides_of_a_long_text():
 def test_to_html_escapes_and_marks_changes():
     html = to_html([DiffOp(E, "<b>标题</b>"), DiffOp(I, "新增&"), DiffOp(D, "删除\n")])
 
-    assert "&lt;b&gt;标题&lt;/b&gt;" in html
+    assert "&#60;b&#62;标题&#60;/b&#62;" in html
     assert "<b>" not in html
-    assert '<ins style="background:#d4f8d4;color:#0a5c0a">新增&amp;</ins>' in html
+    assert '<ins style="background:#d4f8d4;color:#0a5c0a">新增&#38;</ins>' in html
     assert '<del style="background:#fde0e0;color:#9c1010">删除<br></del>' in html
+
+
+def test_to_html_escapes_markdown():
+    html = to_html([DiffOp(E, "**粗体** [链接](http://x) $x^2$ # 标题")])
+
+    assert "*" not in html
+    assert "[" not in html
+    assert "$" not in html
+    assert "&#42;&#42;粗体&#42;&#42;" in html
 
 
 def content(*sections, title="关于做好政务公开工作的解读", disclosure="public"):

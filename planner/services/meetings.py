@@ -32,7 +32,7 @@ from planner.models import (ActionItemStatus, Disclosure, Draft, DraftKind, Even
                             Meeting, MeetingAction, MeetingAttendee, MeetingOpinion,
                             MeetingStatus, MeetingUnit, ObligationStatus, OpinionItem,
                             PressEvent, Role, RoleAssignment, Unit, User)
-from planner.permissions import has_any_role, has_role, require, roles_of
+from planner.permissions import require
 from planner.services import (audit, deadlines, events, generated_drafts, holidays,
                               opinions)
 from planner.timeutil import format_cn_date, format_office, now_utc, to_office, to_utc

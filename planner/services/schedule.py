@@ -21,7 +21,7 @@ from planner.ical import Invite, Person, build_calendar
 from planner.models import (EventStatus, Meeting, MeetingAttendee, MeetingStatus, MeetingUnit,
                             PressEvent, User)
 from planner.services import events
-from planner.timeutil import combine_office, format_cn_date, now_utc, to_office, to_utc
+from planner.timeutil import combine_office, format_cn_date, now_utc, to_office
 
 logger = logging.getLogger(__name__)
 
