@@ -50,7 +50,8 @@ if rows:
     if st.button(t("holiday_page.remove"), key="holidays_remove"):
         if ui.run_action(lambda s, a: holidays.remove_override(s, actor=a,
                                                                override_id=remove_id)):
-            st.session_state[FLASH_KEY] = t("holiday_page.removed", label=labels[remove_id])
+            st.session_state[FLASH_KEY] = t("holiday_page.removed",
+                                              label=ui.escape_md(labels[remove_id]))
             st.rerun()
 
 with st.form("holidays_add_form", clear_on_submit=True):

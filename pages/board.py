@@ -114,7 +114,8 @@ if listed:
         closed = ui.run_action(lambda s, a: deadlines.complete(s, actor=a,
                                                               obligation_id=selected.id))
         if closed is not None:
-            st.session_state[FLASH_KEY] = t("board_page.completed", title=selected.title)
+            st.session_state[FLASH_KEY] = t("board_page.completed",
+                                            title=ui.escape_md(selected.title))
             st.rerun()
 
 # --- Counts per unit ---------------------------------------------------------------------------

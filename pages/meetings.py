@@ -105,7 +105,7 @@ def convene(data: meetings.MeetingInput) -> None:
         st.session_state.pop(PENDING_KEY, None)
         st.session_state.pop(FROM_OPINIONS_KEY, None)
         select_meeting(meeting.id)
-        st.success(t("meeting_page.convened", title=meeting.title))
+        st.success(t("meeting_page.convened", title=ui.escape_md(meeting.title)))
 
 
 def convene_section() -> None:
@@ -126,7 +126,7 @@ def pending_confirmation(kind: str, save) -> None:
         return
     _, data, warnings = pending
     for message in warnings:
-        st.warning(message)
+        st.warning(ui.escape_md(message))
     confirm_col, back_col = st.columns(2)
     if confirm_col.button(t("meeting_page.save_anyway"), key=f"meetings_confirm_{kind}",
                           type="primary"):
@@ -161,7 +161,7 @@ def meeting_detail(meeting_id: int) -> None:
 
 
 def show_meeting(meeting, attendees, units: list[str], items: list[int]) -> None:
-    st.subheader(meeting.title)
+    st.subheader(ui.escape_md(meeting.title))
     st.markdown(t("meeting_page.detail", status=ui.label("meeting.status", meeting.status),
                   time=f"{format_office(meeting.starts_at)}–{format_office(meeting.ends_at)[11:]}",
                   place=ui.escape_md(meeting.venue or meeting.online_room),
@@ -174,7 +174,7 @@ def show_meeting(meeting, attendees, units: list[str], items: list[int]) -> None
     if meeting.agenda:
         st.text(meeting.agenda)
     if meeting.cancel_reason:
-        st.warning(t("meeting_page.cancelled", reason=meeting.cancel_reason))
+        st.warning(t("meeting_page.cancelled", reason=ui.escape_md(meeting.cancel_reason)))
 
 
 def downloads(meeting) -> None:
@@ -197,7 +197,7 @@ def downloads(meeting) -> None:
                                                                       meeting_id=meeting.id))
         if result is not None:
             st.success(t("meeting_page.sent", count=len(result.sent_to),
-                         missing="、".join(result.without_email) or "—"))
+                         missing=ui.escape_md("、".join(result.without_email) or "—")))
     elif is_office and not mail_ready:
         mail_col.caption(t("meeting_page.mail_off"))
 
@@ -283,7 +283,8 @@ def minutes_form(meeting) -> None:
             decisions=decisions.splitlines(), actions=wanted))
         if draft is not None:
             st.session_state["drafts_selected"] = draft.id
-            st.success(t("meeting_page.minutes_saved", title=draft.title, count=len(wanted)))
+            st.success(t("meeting_page.minutes_saved", title=ui.escape_md(draft.title),
+                         count=len(wanted)))
 
 
 def action_row(n: int, due_default) -> meetings.ActionInput:
@@ -306,7 +307,7 @@ def action_list(actions) -> None:
     for action in actions:
         text_col, button_col = st.columns([5, 1])
         text_col.markdown(t("meeting_page.action_item", task=ui.escape_md(action.task),
-                            unit=unit_names.get(action.unit_id, "—"),
+                            unit=ui.escape_md(unit_names.get(action.unit_id, "—")),
                             owner=ui.escape_md(action.owner_name or "—"),
                             due=format_office(action.due_at)[:10],
                             status=ui.label("meeting.action_status", action.status)))

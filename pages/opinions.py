@@ -135,7 +135,7 @@ def show_item(item, forwarded: list[int], responses) -> None:
                   severity=label("severity", item.severity),
                   category=ui.escape_md(item.category or "—")))
     if item.link:
-        st.caption(t("opinion_page.link", link=item.link))
+        st.caption(t("opinion_page.link", link=ui.escape_md(item.link)))
     if item.nature:
         st.markdown(t("opinion_page.assessment", nature=label("nature", item.nature),
                       trend=label("trend", item.trend), risk=label("risk", item.risk)))
@@ -225,7 +225,7 @@ def action_buttons(item, steps) -> None:
                                                                           opinion_id=item.id))
         if draft is not None:
             st.session_state["drafts_selected"] = draft.id
-            st.success(t("opinion_page.draft_made", title=draft.title))
+            st.success(t("opinion_page.draft_made", title=ui.escape_md(draft.title)))
     if is_office and meeting_col.button(t("opinion_page.convene"),
                                         key=f"opinions_convene_{item.id}"):
         st.session_state["meetings_opinion_ids"] = [item.id]
@@ -384,7 +384,7 @@ def show_report(report: reports.MonitoringReport, issuer: str) -> None:
     for title, counts in ((t("opinion_page.severity"), report.by_severity),
                           (t("opinion_page.source"), report.by_source),
                           (t("opinion_page.category"), report.by_category)):
-        st.markdown(f"**{title}**")
+        st.markdown(f"**{ui.escape_md(title)}**")
         st.bar_chart(pd.DataFrame({t("opinion_page.count"): counts}), horizontal=True)
     if report.main_items:
         st.dataframe([vars(item) for item in report.main_items], hide_index=True,
@@ -397,7 +397,7 @@ def show_report(report: reports.MonitoringReport, issuer: str) -> None:
     if st.button(t("opinion_page.report_to_draft"), key="opinions_report_draft"):
         draft = ui.run_action(lambda s, a: reports.to_draft(s, actor=a, report=report))
         if draft is not None:
-            st.success(t("opinion_page.draft_made", title=draft.title))
+            st.success(t("opinion_page.draft_made", title=ui.escape_md(draft.title)))
 
 
 VIEWS = {"register": register_view, "queue": queue_view, "new": new_view,

@@ -217,6 +217,21 @@ def _cmd_copy_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calendar_feeds(args: argparse.Namespace) -> int:
+    """Write each active user's calendar feed (<username>.ics) into a folder to publish."""
+    from planner.db import make_engine, migrate, session_scope
+    from planner.services import schedule
+
+    engine = make_engine()
+    migrate(engine)
+    with session_scope(engine) as session:
+        written = schedule.write_feeds(session, folder=Path(args.dir))
+    engine.dispose()
+
+    print(t("calendar.feeds_written", count=len(written), folder=args.dir))
+    return 0
+
+
 def _size_text(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.1f} KB"
 
@@ -252,6 +267,10 @@ def build_parser() -> argparse.ArgumentParser:
     audit_commands = audit.add_subparsers(dest="audit_command", required=True)
     verify = audit_commands.add_parser("verify", help=t("audit.cli_verify_help"))
     verify.set_defaults(handler=_cmd_audit_verify)
+
+    feeds = commands.add_parser("calendar-feeds", help=t("calendar.feeds_help"))
+    feeds.add_argument("--dir", required=True, help=t("calendar.feeds_dir_help"))
+    feeds.set_defaults(handler=_cmd_calendar_feeds)
 
     remind = commands.add_parser("remind", help=t("remind.help"))
     remind.add_argument("--now", help=t("remind.now_help"))

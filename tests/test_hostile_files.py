@@ -70,7 +70,8 @@ def saved_policy(engine):
 
 
 def test_fixtures_cover_every_case():
-    on_disk = {path.name for path in HOSTILE.iterdir() if path.suffix != ".py"}
+    on_disk = {path.name for path in HOSTILE.iterdir()
+               if path.is_file() and path.suffix != ".py"}
 
     assert on_disk == set(REFUSED) | {OVERSIZED} | set(ENCODINGS)
 

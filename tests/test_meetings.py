@@ -530,3 +530,14 @@ def test_by_day_spreads_two_day_entry(session, office):
 
     assert sorted(day.isoformat() for day in days) == ["2026-12-08", "2026-12-09"]
     assert days[START.date()][0].id == meeting.id
+
+
+def test_write_feeds_one_file_per_user(session, office, busy_december, tmp_path):
+    written = schedule.write_feeds(session, folder=tmp_path / "feeds",
+                                   now=START - timedelta(days=1))
+
+    lu = Calendar.from_ical((tmp_path / "feeds" / "lu.ics").read_bytes())
+    assert [path.name for path in written] == ["clerk.ics", "fa.ics", "head.ics", "lu.ics",
+                                               "root.ics", "yun.ics"]
+    assert [str(e["SUMMARY"]) for e in lu.walk("VEVENT")] == ["已取消的会"]
+    assert list((tmp_path / "feeds").glob("*.partial")) == []

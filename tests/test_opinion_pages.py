@@ -161,7 +161,7 @@ def convene_meeting(app: AppTest, office, title: str | None = None) -> list[str]
     app.text_input(key="meetings_venue").input("厅第三会议室")
     submit(app, "检查并召集")
     no_problems(app)
-    conflicts = [w.value for w in app.warning]
+    conflicts = [w.value.replace("\\", "") for w in app.warning]   # shown Markdown-escaped
     if conflicts:   # the office has read the warnings and saves anyway
         submit(app, "已知悉以上提示，仍然保存")
         no_problems(app)
@@ -285,3 +285,28 @@ def test_calendar_page_shows_meeting_and_exports(office, app_db):
     no_problems(app)
     assert app.get("download_button")[0].proto.label == \
         "下载 日程_2026-12-07_2026-12-13.ics"
+
+
+HOSTILE = "**粗体** <b>加粗</b> [点我](https://evil.example) :red[红字] $x^2$"
+RAW_MARKERS = ["**粗体**", "<b>", "](https://evil.example)", ":red[", "$x^2$"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_user_text_shown_as_typed(office, app_db, page):
+    with db(app_db) as session:
+        item = forwarded_item(session, office, summary=HOSTILE, category=HOSTILE[:20])
+        start = datetime.combine(MEETING_DAY, time(15, 0), tzinfo=OFFICE_TZ)
+        meetings.convene(session, actor=office.clerk, data=meetings.MeetingInput(
+            title=HOSTILE, starts_at=start, ends_at=start + timedelta(hours=1), venue=HOSTILE,
+            opinion_ids=[item.id], user_ids=[office.transport_head.id]))
+        session.commit()
+    app = open_page(page, office.clerk)
+    if page == "pages/calendar.py":
+        app.date_input(key="calendar_anchor").set_value(MEETING_DAY).run()
+
+    groups = [app.markdown, app.caption, app.subheader, app.success, app.warning, app.error]
+    texts = [element.value for group in groups for element in group]
+    no_problems(app)
+    assert not [text for text in texts if any(marker in text for marker in RAW_MARKERS)]
+    if page == "pages/calendar.py":
+        assert "&lt;b&gt;加粗&lt;/b&gt;" in app.get("html")[0].proto.body

@@ -545,8 +545,11 @@ def _listed(session: Session, calc: DueCalculator, filters: BoardFilters,
         rows += session.exec(select(*_ITEM_COLUMNS).where(*conditions)
                              .order_by(column, Obligation.id).limit(limit)).all()
 
-    items = _board_items(session, calc, rows, now, soon_until)
-    return sorted(items, key=lambda item: (item.due.at, item.id))[:limit]
+    # Each rule's rows come in due order; merging them needs the due times, and only the
+    # first `limit` become board items.
+    due = {row.id: calc.due(row.rule_key, row.trigger_at, row.fixed_due_at) for row in rows}
+    first = sorted(rows, key=lambda row: (due[row.id].at, row.id))[:limit]
+    return _board_items(session, calc, first, now, soon_until)
 
 
 def _board_items(session: Session, calc: DueCalculator, rows: list, now: datetime,

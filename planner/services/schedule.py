@@ -10,6 +10,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 from sqlmodel import Session, or_, select
 
@@ -122,6 +123,27 @@ def person_feed(session: Session, *, user: User, now: datetime | None = None
                     end=today + timedelta(days=FEED_DAYS_AFTER), filters=filters)
     data = build_calendar([_invite(entry) for entry in found], now=now)
     return safe_filename(f"{t('calendar.feed_name')}_{user.display_name}", "ics"), data
+
+
+def write_feeds(session: Session, *, folder: Path, now: datetime | None = None) -> list[Path]:
+    """Write every active user's feed into `folder` as <username>.ics.
+
+    A scheduled job runs this (python -m planner calendar-feeds) and a web server
+    publishes the folder, so each person can subscribe to their own calendar. Each file
+    is written under a temporary name and then renamed, so a subscriber never reads a
+    half-written file.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for user in session.exec(select(User).where(User.is_active).order_by(User.username)):
+        target = folder / safe_filename(user.username, "ics")
+        partial = target.with_suffix(".ics.partial")
+        partial.write_bytes(person_feed(session, user=user, now=now)[1])
+        partial.replace(target)
+        written.append(target)
+
+    logger.info("wrote %d calendar feeds into %s", len(written), folder)
+    return written
 
 
 def people_names(session: Session) -> list[str]:
