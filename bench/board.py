@@ -200,7 +200,8 @@ def render_table(data: BenchData, rows: list[tuple[str, Timings]],
         f"people (built in {build_s:.0f} s). Wall-clock time of one rerun of app.py with the "
         f"board open, in AppTest, after a warm-up run; due times are computed on read. "
         f"Target {TARGET_SECONDS * 1000:.0f} ms. The CPU column is the process's CPU time "
-        f"over the same rerun, which other load on the machine changes less.",
+        f"over the same rerun, which other load on the machine changes less; the 1-minute "
+        f"load average was {os.getloadavg()[0]:.1f} when the table was written.",
         "",
         "| scenario | median (ms) | slowest (ms) | median CPU (ms) | runs |",
         "| --- | ---: | ---: | ---: | ---: |",

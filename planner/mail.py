@@ -43,21 +43,11 @@ def build_message(settings: MailSettings, mail: Mail) -> EmailMessage:
 def send(settings: MailSettings, mails: list[Mail]) -> int:
     """Send `mails` over one SMTP connection; returns how many were sent.
 
-    A refused recipient raises InvalidInput naming the address; the mails before it are
-    already sent.
+    A rejected recipient or a failed connection raises InvalidInput naming the address or
+    the server; the mails before it are already sent.
     """
-    if not mails:
-        return 0
-    if not settings.configured:
-        raise ValueError("SMTP is not configured (smtp_host is empty)")
-
-    started = time.monotonic()
-    with _connect(settings) as smtp:
-        for mail in mails:
-            _send_one(smtp, build_message(settings, mail), mail.to_address)
-    logger.info("sent %s mails via %s:%s in %.1f s", len(mails), settings.smtp_host,
-                settings.smtp_port, time.monotonic() - started)
-    return len(mails)
+    return send_messages(settings, [(build_message(settings, mail), mail.to_address)
+                                    for mail in mails])
 
 
 def send_messages(settings: MailSettings, messages: list[tuple[EmailMessage, str]]) -> int:
@@ -71,11 +61,18 @@ def send_messages(settings: MailSettings, messages: list[tuple[EmailMessage, str
     if not settings.configured:
         raise ValueError("SMTP is not configured (smtp_host is empty)")
 
-    with _connect(settings) as smtp:
-        for message, address in messages:
-            _send_one(smtp, message, address)
-    logger.info("sent %s prepared messages via %s:%s", len(messages), settings.smtp_host,
-                settings.smtp_port)
+    started = time.monotonic()
+    try:
+        with _connect(settings) as smtp:
+            for message, address in messages:
+                _send_one(smtp, message, address)
+    except (OSError, smtplib.SMTPException) as exc:
+        logger.warning("SMTP delivery via %s:%s failed: %s", settings.smtp_host,
+                       settings.smtp_port, exc)
+        raise InvalidInput("mail.connect_failed", host=settings.smtp_host,
+                           port=settings.smtp_port, error=str(exc) or type(exc).__name__) from exc
+    logger.info("sent %s mails via %s:%s in %.1f s", len(messages), settings.smtp_host,
+                settings.smtp_port, time.monotonic() - started)
     return len(messages)
 
 

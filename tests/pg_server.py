@@ -23,6 +23,8 @@ from sqlalchemy.pool import NullPool
 logger = logging.getLogger(__name__)
 
 SERVICE_USER = "postgres"
+FOLDER_PREFIX = "planner-pg-"
+OWNER_FILE = "owner.pid"       # the test process that started the cluster
 START_TIMEOUT_S = 30
 _DB_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # The throwaway cluster trades durability for speed: its data is gone after the run.
@@ -83,6 +85,7 @@ def start() -> tuple[PostgresServer | None, str]:
     if reason:
         return None, reason
 
+    _stop_abandoned_clusters(bindir, run_as)
     try:
         return _start_cluster(bindir, run_as), ""
     except (OSError, subprocess.CalledProcessError) as exc:
@@ -119,8 +122,35 @@ def _service_user() -> tuple[str | None, str]:
     return SERVICE_USER, ""
 
 
+def _stop_abandoned_clusters(bindir: Path, run_as: str | None) -> None:
+    """Stop clusters left by test runs that were killed before their teardown ran.
+
+    Each cluster folder names the test process that started it; a cluster whose process
+    is still running belongs to a run in progress and is left alone.
+    """
+    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*"):
+        owner = folder / OWNER_FILE
+        if not owner.exists() or _process_alive(int(owner.read_text() or 0)):
+            continue
+        logger.warning("stopping PostgreSQL left behind in %s", folder)
+        _run(bindir / "pg_ctl", "-D", str(folder / "data"), "-m", "immediate", "-w", "stop",
+             run_as=run_as, check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid > 0
+
+
 def _start_cluster(bindir: Path, run_as: str | None) -> PostgresServer:
-    folder = Path(tempfile.mkdtemp(prefix="planner-pg-"))
+    folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
+    (folder / OWNER_FILE).write_text(str(os.getpid()))
     if run_as:
         shutil.chown(folder, user=run_as)
     data = folder / "data"

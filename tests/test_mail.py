@@ -27,6 +27,13 @@ class Inbox:
 
     def __init__(self) -> None:
         self.envelopes = []
+        self.reject: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.reject:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.envelopes.append(envelope)
@@ -87,6 +94,26 @@ def test_send_raw_headers_are_encoded_ascii(smtp_server):
     headers = raw.split(b"\r\n\r\n", 1)[0]
     assert headers.isascii()
     assert b"=?utf-8?" in headers.lower()
+
+
+def test_send_to_closed_port_names_server():
+    settings = settings_for(free_port())     # nothing listens there
+
+    with pytest.raises(InvalidInput) as caught:
+        send(settings, [Mail("张三", "zhang@example.cn", "主题", "正文")])
+
+    assert f"127.0.0.1:{settings.smtp_port}" in caught.value.message
+
+
+def test_send_recipient_rejected(smtp_server):
+    inbox, port = smtp_server
+    inbox.reject = {"bad@example.cn"}
+
+    with pytest.raises(InvalidInput) as caught:
+        send(settings_for(port), [Mail("王五", "bad@example.cn", "主题", "正文")])
+
+    assert "bad@example.cn" in caught.value.message
+    assert inbox.envelopes == []
 
 
 def test_send_nothing_needs_no_server():
@@ -197,3 +224,16 @@ def test_remind_bad_time(db_url, capsys):
 
     assert code == 2
     assert "下周一" in capsys.readouterr().err
+
+
+def test_remind_smtp_down_reports_and_fails(db_url, due_items, monkeypatch, capsys):
+    port = free_port()
+    monkeypatch.setenv("PLANNER_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PLANNER_SMTP_PORT", str(port))
+    monkeypatch.setenv("PLANNER_SMTP_FROM", "board@example.cn")
+    monkeypatch.setenv("PLANNER_SMTP_STARTTLS", "false")
+
+    code = main(["remind", "--now", NOW])
+
+    assert code == 2
+    assert f"无法通过 SMTP 服务器 127.0.0.1:{port} 发送邮件" in capsys.readouterr().err
