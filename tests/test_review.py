@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 
 from planner.config import get_settings
 from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from planner.models import (AuditEntry, Disclosure, Draft, DraftKind, DraftRelease,
-                            DraftStatus, ReviewDecision, ReviewLevel, ReviewOutcome, Role, User)
+from planner.models import (AuditEntry, Disclosure, Draft, DraftKind, DraftSection, DraftStatus,
+                            ReviewLevel, ReviewOutcome, Role, User)
 from planner.services import drafts, policies, review
 from tests.factories import make_unit, make_user
 
@@ -484,6 +484,24 @@ def test_edit_before_submission_keeps_status(office, status):
     office.session.commit()
 
     assert office.status(draft.id) == status
+
+
+def test_save_stale_session_conflicts(office, engine):
+    draft = office.new_draft()
+    stale = first_section(office.session, draft.id)   # this session keeps version 1
+
+    with Session(engine, expire_on_commit=False) as other:
+        section = other.get(DraftSection, stale.id)
+        drafts.save_section(other, actor=other.get(User, office.peer.id), section_id=stale.id,
+                            title=section.title, body="另一实例先保存的背景。", base_version=1)
+        other.commit()
+    with pytest.raises(Conflict) as error:
+        drafts.save_section(office.session, actor=office.author, section_id=stale.id,
+                            title=stale.title, body="基于旧版本的修改。", base_version=1)
+    office.session.rollback()
+
+    assert "第 2 版" in error.value.message
+    assert first_section(office.session, draft.id).body == "另一实例先保存的背景。"
 
 
 def test_save_unchanged_keeps_status(office):

@@ -8,7 +8,7 @@ or approval sends the draft back to 草稿 (see planner.services.review).
 
 import logging
 
-from sqlmodel import Session, select
+from sqlmodel import Session, select, update
 
 from planner.documents.prefill import build_interpretation, build_qa
 from planner.documents.structure import DraftDocument, DraftSectionContent
@@ -92,12 +92,8 @@ def save_section(session: Session, *, actor: User, section_id: int, title: str, 
 
     review.reset_for_edit(session, actor=actor, draft=draft, confirm_reset=confirm_reset,
                           change="section")
-    section.title = title.strip()
-    section.body = body.strip()
-    section.version += 1
-    section.updated_by = actor.id
-    section.updated_at = now_utc()
-    session.add(section)
+    _write_section(session, actor=actor, section=section, title=title, body=body,
+                   base_version=base_version)
     _touch(session, draft)
 
     audit.record(session, actor=actor, action="draft.section_save", entity="draft",
@@ -190,6 +186,22 @@ def export_docx(session: Session, draft_id: int) -> tuple[str, bytes]:
     data = render_docx(document)
     logger.info("draft %s rendered to Word, %s bytes", draft_id, len(data))
     return safe_filename(document.title, "docx"), data
+
+
+def _write_section(session: Session, *, actor: User, section: DraftSection, title: str,
+                   body: str, base_version: int) -> None:
+    # Compare-and-set on the version: of two saves checked against the same version at
+    # the same moment (two app instances), the second finds no row and gets a Conflict.
+    result = session.exec(update(DraftSection)
+                          .where(DraftSection.id == section.id,
+                                 DraftSection.version == base_version)
+                          .values(title=title.strip(), body=body.strip(),
+                                  version=base_version + 1, updated_by=actor.id,
+                                  updated_at=now_utc()))
+    session.refresh(section)
+    if result.rowcount != 1:
+        raise Conflict("draft.section_conflict", title=section.title[:30],
+                       base=base_version, current=section.version)
 
 
 def _creating_unit(session: Session, actor: User, unit_id: int | None) -> int:
