@@ -12,27 +12,35 @@ from planner.models import Role
 
 configure_logging()
 
-st.set_page_config(page_title=t("app.title"), page_icon="📰", layout="wide")
+st.set_page_config(page_title=t("app.title"), page_icon=":material/campaign:", layout="wide")
 
-pages = [
-    st.Page("pages/home.py", title=t("nav.home"), icon="🏠", url_path=ui.HOME_URL_PATH,
-            default=True),
-    st.Page("pages/queue.py", title=t("nav.queue"), icon="📥"),
-    st.Page("pages/review.py", title=t("nav.review"), icon="✅"),
-    st.Page("pages/policies.py", title=t("nav.policies"), icon="📄"),
-    st.Page("pages/drafts.py", title=t("nav.drafts"), icon="✍️"),
-    st.Page("pages/events.py", title=t("nav.events"), icon="🎤"),
-    st.Page("pages/board.py", title=t("nav.board"), icon="⏰"),
-    st.Page("pages/opinions.py", title=t("nav.opinions"), icon="📡"),
-    st.Page("pages/meetings.py", title=t("nav.meetings"), icon="🤝"),
-    st.Page("pages/calendar.py", title=t("nav.calendar"), icon="🗓️"),
-    st.Page("pages/audit.py", title=t("audit_page.title"), icon="🧾"),
-]
+# Material icons ship with Streamlit's front end, so they show without an emoji font.
+sections = {
+    t("nav.section_work"): [
+        st.Page("pages/home.py", title=t("nav.home"), icon=":material/home:",
+                url_path=ui.HOME_URL_PATH, default=True),
+        st.Page("pages/queue.py", title=t("nav.queue"), icon=":material/inbox:"),
+        st.Page("pages/review.py", title=t("nav.review"), icon=":material/fact_check:"),
+        st.Page("pages/policies.py", title=t("nav.policies"), icon=":material/description:"),
+        st.Page("pages/drafts.py", title=t("nav.drafts"), icon=":material/edit_note:"),
+        st.Page("pages/events.py", title=t("nav.events"), icon=":material/campaign:"),
+        st.Page("pages/board.py", title=t("nav.board"), icon=":material/alarm:"),
+    ],
+    t("nav.section_opinions"): [
+        st.Page("pages/opinions.py", title=t("nav.opinions"), icon=":material/forum:"),
+        st.Page("pages/meetings.py", title=t("nav.meetings"), icon=":material/groups:"),
+        st.Page("pages/calendar.py", title=t("nav.calendar"), icon=":material/calendar_month:"),
+        st.Page("pages/audit.py", title=t("audit_page.title"), icon=":material/receipt_long:"),
+    ],
+}
 admin_pages = [
-    st.Page("pages/admin_users.py", title=t("nav.admin_users"), icon="👥"),
-    st.Page("pages/admin_holidays.py", title=t("nav.admin_holidays"), icon="📅"),
-    st.Page("pages/admin_system.py", title=t("nav.admin_system"), icon="🩺"),
+    st.Page("pages/admin_users.py", title=t("nav.admin_users"), icon=":material/group:"),
+    st.Page("pages/admin_holidays.py", title=t("nav.admin_holidays"),
+            icon=":material/event_busy:"),
+    st.Page("pages/admin_system.py", title=t("nav.admin_system"),
+            icon=":material/monitor_heart:"),
 ]
+all_pages = [page for group in sections.values() for page in group] + admin_pages
 
 ui.enforce_idle_timeout()
 user = ui.signed_in_user()
@@ -40,7 +48,7 @@ bind_user(user.id if user else None)
 if user is None:
     # Every address shows the sign-in page until someone signs in, so a reload or a
     # bookmark finds it. After signing in, the same address shows the page asked for.
-    st.navigation(ui.sign_in_pages(pages + admin_pages), position="hidden").run()
+    st.navigation(ui.sign_in_pages(all_pages), position="hidden").run()
     st.stop()
 
 with st.sidebar:
@@ -48,8 +56,9 @@ with st.sidebar:
 
 # Hiding the pages is a convenience. The planner services check the role themselves.
 if any(role.role == Role.ADMIN for role in roles):
-    pages += admin_pages
+    sections[t("nav.section_admin")] = admin_pages
 if not roles:
     st.warning(t("accounts.no_roles"))
+ui.show_flash()
 
-st.navigation(pages).run()
+st.navigation(sections, expanded=True).run()

@@ -203,3 +203,16 @@ _MARKDOWN_SPECIAL = "\\`*_{}[]<>()#+-.!|~$"
 def escape_md(text: str) -> str:
     """Escape user text for st.markdown so a title is shown as typed, never rendered."""
     return "".join(f"\\{char}" if char in _MARKDOWN_SPECIAL else char for char in text)
+
+
+_FLASH_KEY = "ui_flash_messages"
+
+
+def flash(message: str) -> None:
+    """Keep a success message for the next run, so it survives the st.rerun() after a save."""
+    st.session_state.setdefault(_FLASH_KEY, []).append(message)
+
+
+def show_flash() -> None:
+    for message in st.session_state.pop(_FLASH_KEY, []):
+        st.success(message)

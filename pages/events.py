@@ -56,7 +56,8 @@ def save(data: events.EventInput) -> None:
     if event is not None:
         st.session_state.pop(PENDING_KEY, None)
         st.session_state["events_selected"] = event.id
-        st.success(t("event_page.saved", topic=event.topic))
+        ui.flash(t("event_page.saved", topic=event.topic))
+        st.rerun()
 
 
 st.subheader(t("event_page.book_header"))
@@ -76,7 +77,6 @@ if pending is not None:
     confirm_col, cancel_col = st.columns(2)
     if confirm_col.button(t("event_page.save_anyway"), key="events_save_anyway", type="primary"):
         save(data)
-        st.rerun()
     if cancel_col.button(t("event_page.change_booking"), key="events_cancel_pending"):
         st.session_state.pop(PENDING_KEY, None)
         st.rerun()

@@ -26,7 +26,7 @@ if empty:
         result = ui.run_action(lambda session, actor: seed.load_examples(
             session, actor=actor, staff_password=password))
         if result is not None:
-            st.success(t("home.examples_loaded"))
+            ui.flash(t("home.examples_loaded"))
             st.rerun()
     st.stop()
 

@@ -96,7 +96,7 @@ if pending is not None:
         if saved is not None:
             st.session_state.pop(PENDING_KEY, None)
             st.session_state["policies_selected"] = saved.id
-            st.success(t("policy_page.saved", title=saved.title))
+            ui.flash(t("policy_page.saved", title=saved.title))
             st.rerun()
 
 # --- Saved policies -------------------------------------------------------------------------
@@ -125,7 +125,7 @@ with left:
     if new_fields is not None:
         if ui.run_action(lambda s, a: policies.update_fields(s, actor=a, policy_id=policy_id,
                                                              fields=new_fields)):
-            st.success(t("policy_page.updated"))
+            ui.flash(t("policy_page.updated"))
             st.rerun()
 with right:
     st.caption(t("policy_page.structure"))
