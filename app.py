@@ -17,27 +17,27 @@ st.set_page_config(page_title=t("app.title"), page_icon=":material/campaign:", l
 # Material icons ship with Streamlit's front end, so they show without an emoji font.
 sections = {
     t("nav.section_work"): [
-        st.Page("pages/home.py", title=t("nav.home"), icon=":material/home:",
+        st.Page("views/home.py", title=t("nav.home"), icon=":material/home:",
                 url_path=ui.HOME_URL_PATH, default=True),
-        st.Page("pages/queue.py", title=t("nav.queue"), icon=":material/inbox:"),
-        st.Page("pages/review.py", title=t("nav.review"), icon=":material/fact_check:"),
-        st.Page("pages/policies.py", title=t("nav.policies"), icon=":material/description:"),
-        st.Page("pages/drafts.py", title=t("nav.drafts"), icon=":material/edit_note:"),
-        st.Page("pages/events.py", title=t("nav.events"), icon=":material/campaign:"),
-        st.Page("pages/board.py", title=t("nav.board"), icon=":material/alarm:"),
+        st.Page("views/queue.py", title=t("nav.queue"), icon=":material/inbox:"),
+        st.Page("views/review.py", title=t("nav.review"), icon=":material/fact_check:"),
+        st.Page("views/policies.py", title=t("nav.policies"), icon=":material/description:"),
+        st.Page("views/drafts.py", title=t("nav.drafts"), icon=":material/edit_note:"),
+        st.Page("views/events.py", title=t("nav.events"), icon=":material/campaign:"),
+        st.Page("views/board.py", title=t("nav.board"), icon=":material/alarm:"),
     ],
     t("nav.section_opinions"): [
-        st.Page("pages/opinions.py", title=t("nav.opinions"), icon=":material/forum:"),
-        st.Page("pages/meetings.py", title=t("nav.meetings"), icon=":material/groups:"),
-        st.Page("pages/calendar.py", title=t("nav.calendar"), icon=":material/calendar_month:"),
-        st.Page("pages/audit.py", title=t("audit_page.title"), icon=":material/receipt_long:"),
+        st.Page("views/opinions.py", title=t("nav.opinions"), icon=":material/forum:"),
+        st.Page("views/meetings.py", title=t("nav.meetings"), icon=":material/groups:"),
+        st.Page("views/calendar.py", title=t("nav.calendar"), icon=":material/calendar_month:"),
+        st.Page("views/audit.py", title=t("audit_page.title"), icon=":material/receipt_long:"),
     ],
 }
 admin_pages = [
-    st.Page("pages/admin_users.py", title=t("nav.admin_users"), icon=":material/group:"),
-    st.Page("pages/admin_holidays.py", title=t("nav.admin_holidays"),
+    st.Page("views/admin_users.py", title=t("nav.admin_users"), icon=":material/group:"),
+    st.Page("views/admin_holidays.py", title=t("nav.admin_holidays"),
             icon=":material/event_busy:"),
-    st.Page("pages/admin_system.py", title=t("nav.admin_system"),
+    st.Page("views/admin_system.py", title=t("nav.admin_system"),
             icon=":material/monitor_heart:"),
 ]
 all_pages = [page for group in sections.values() for page in group] + admin_pages

@@ -32,9 +32,8 @@ T = TypeVar("T")
 USER_KEY = "user_id"
 ACTIVITY_KEY = "last_activity"
 NOTICE_KEY = "sign_in_notice"     # why the user was signed out: "idle", "signed_out", "gone"
-SIGN_IN_PAGE = "pages/sign_in.py"
-# 工作台's address. It differs from every file name in pages/, because Streamlit matches
-# a request against those names before app.py has run once (see db_session).
+SIGN_IN_PAGE = "views/sign_in.py"
+# 工作台's address ("/workbench"), named explicitly so bookmarks stay valid.
 HOME_URL_PATH = "workbench"
 
 
@@ -50,9 +49,10 @@ def get_engine() -> Engine:
 def db_session() -> Iterator[Session]:
     """A transaction for a page; stops the page when nobody is signed in.
 
-    app.py shows only the sign-in page until someone signs in. This check covers the one
-    way around it: Streamlit runs a file in pages/ on its own when the first request
-    after a server start asks for that page's address.
+    app.py shows only the sign-in page until someone signs in. The screens live in views/,
+    not pages/, because Streamlit runs a file of a pages/ folder next to app.py on its own
+    (skipping app.py) when a fresh server's first request names it; this check is the
+    second line of defence should a page ever be run that way.
     """
     if st.session_state.get(USER_KEY) is None:
         st.info(t("accounts.not_signed_in"))

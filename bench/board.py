@@ -148,7 +148,7 @@ def time_reruns(scenario: Scenario, runs: int) -> Timings:
     app = AppTest.from_file(str(APP), default_timeout=120)
     app.session_state["user_id"] = scenario.user_id
     app.run()
-    app.switch_page("pages/board.py").run()
+    app.switch_page("views/board.py").run()
     if scenario.widget is not None:
         key, value = scenario.widget
         app.selectbox(key=key).set_value(value).run()

@@ -191,7 +191,7 @@ def scenarios(data: BenchData) -> list[Scenario]:
     def one_person(app: AppTest) -> None:
         app.selectbox(key="calendar_person").set_value(data.spokesperson).run()
 
-    register, calendar = "pages/opinions.py", "pages/calendar.py"
+    register, calendar = "views/opinions.py", "views/calendar.py"
     return [
         Scenario("政务舆情台账, no filter, page 1 (厅办公室)", register, data.office_user),
         Scenario("政务舆情台账, 重大+特别重大, 已转办+回应中, text 出租车", register,

@@ -247,15 +247,15 @@ def scenarios(data: BenchData) -> list[Scenario]:
         app.number_input(key="audit_page_number").set_value(AUDIT_ROWS // 50).run()
 
     return [
-        Scenario("审计记录, no filter, page 1 (厅办公室)", "pages/audit.py", data.office_user),
-        Scenario("审计记录, one person and 180 days", "pages/audit.py", data.office_user,
+        Scenario("审计记录, no filter, page 1 (厅办公室)", "views/audit.py", data.office_user),
+        Scenario("审计记录, one person and 180 days", "views/audit.py", data.office_user,
                  filter_person_and_dates),
-        Scenario(f"审计记录, last page ({AUDIT_ROWS // 50})", "pages/audit.py",
+        Scenario(f"审计记录, last page ({AUDIT_ROWS // 50})", "views/audit.py",
                  data.office_user, last_page),
-        Scenario("我的待办, 单位负责人 (审发, all units)", "pages/queue.py", unit.unit_head),
-        Scenario("我的待办, 承办部门负责人 (审核, one unit)", "pages/queue.py",
+        Scenario("我的待办, 单位负责人 (审发, all units)", "views/queue.py", unit.unit_head),
+        Scenario("我的待办, 承办部门负责人 (审核, one unit)", "views/queue.py",
                  unit.department_head),
-        Scenario("我的待办, 承办人员 (初审 and returned)", "pages/queue.py", unit.drafters[0]),
+        Scenario("我的待办, 承办人员 (初审 and returned)", "views/queue.py", unit.drafters[0]),
     ]
 
 

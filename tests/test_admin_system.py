@@ -338,7 +338,7 @@ def open_system_page(engine, roles) -> AppTest:
     app = AppTest.from_file("../app.py", default_timeout=30)
     factories.sign_in_state(app, user)
     app.run()
-    app.switch_page("pages/admin_system.py").run()
+    app.switch_page("views/admin_system.py").run()
     return app
 
 
@@ -370,7 +370,7 @@ def test_system_page_refused_for_drafter(page_app, engine):
     with Session(engine, expire_on_commit=False) as session:
         unit = factories.make_unit(session, "政策法规处")
         user = factories.make_user(session, "drafter", unit=unit, roles={Role.DRAFTER})
-    app = AppTest.from_file("../pages/admin_system.py", default_timeout=30)
+    app = AppTest.from_file("../views/admin_system.py", default_timeout=30)
     factories.sign_in_state(app, user)
     app.run()
 

@@ -713,7 +713,7 @@ def open_audit_page(user) -> AppTest:
     app = AppTest.from_file("../app.py", default_timeout=30)
     sign_in_state(app, user)
     app.run()
-    app.switch_page("pages/audit.py").run()
+    app.switch_page("views/audit.py").run()
     return app
 
 

@@ -87,7 +87,7 @@ def items(db, people):
     }
 
 
-def open_board(user, page: str = "pages/board.py") -> AppTest:
+def open_board(user, page: str = "views/board.py") -> AppTest:
     app = AppTest.from_file(APP, default_timeout=30)
     factories.sign_in_state(app, user)
     app.run()
@@ -255,7 +255,7 @@ def test_board_never_crashes_on_odd_items(db, people, app_db):
 # --- 节假日与时限 (administrators) -----------------------------------------------------------
 
 def test_admin_adds_holiday_override(app_db, people):
-    app = open_board(people["admin"], "pages/admin_holidays.py")
+    app = open_board(people["admin"], "views/admin_holidays.py")
     assert "2027年的节假日安排尚未录入" in app.warning[0].value
 
     app.date_input[0].set_value(date(2027, 1, 1))
@@ -273,7 +273,7 @@ def test_admin_adds_holiday_override(app_db, people):
 
 
 def test_admin_override_without_reference_refused(app_db, people):
-    app = open_board(people["admin"], "pages/admin_holidays.py")
+    app = open_board(people["admin"], "views/admin_holidays.py")
 
     app.date_input[0].set_value(date(2027, 1, 1))
     button(app, "录入").click().run()
@@ -282,7 +282,7 @@ def test_admin_override_without_reference_refused(app_db, people):
 
 
 def test_admin_changes_rule_amount(app_db, people):
-    app = open_board(people["admin"], "pages/admin_holidays.py")
+    app = open_board(people["admin"], "views/admin_holidays.py")
 
     app.number_input(key=f"holidays_rule_{rules.NORMATIVE_ONLINE}").set_value(5)
     button(app, "保存时限").click().run()
@@ -299,7 +299,7 @@ def test_admin_page_hidden_from_general_office(app_db, people):
     app.run()
 
     with pytest.raises(Exception):
-        app.switch_page("pages/admin_holidays.py").run()
+        app.switch_page("views/admin_holidays.py").run()
 
 
 # --- 政策文件: the 规范性文件 inputs -----------------------------------------------------------
@@ -310,7 +310,7 @@ def test_policy_page_marks_normative(db, people, app_db):
                                   fields=policies.PolicyFields(title="关于做好公开工作的通知"),
                                   source_name="粘贴", raw_text=raw)
     db.commit()
-    app = open_board(people["drafter"], "pages/policies.py")
+    app = open_board(people["drafter"], "views/policies.py")
 
     app.checkbox[0].check()
     dates = {d.label: d for d in app.date_input}

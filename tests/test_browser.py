@@ -242,9 +242,6 @@ def restart(server: AppServer, page: Page) -> None:
     server.stop()
     server.start()
 
-    # NOTE: a reload of /events as the first request to a restarted server runs
-    # pages/events.py alone in Streamlit's pages/-directory mode, with file names in the
-    # sidebar. The root address runs app.py, whose st.navigation call ends that mode.
     page.goto(server.url)
 
 

@@ -160,7 +160,7 @@ def policies_page(engine) -> AppTest:
         user = factories.make_user(session, "drafter", unit=unit, roles=["drafter"])
     factories.sign_in_state(app, user)
     app.run()
-    app.switch_page("pages/policies.py").run()
+    app.switch_page("views/policies.py").run()
     return app
 
 

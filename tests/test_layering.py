@@ -1,4 +1,4 @@
-"""The layering rules: planner/ never imports streamlit; pages/ never touch the database."""
+"""The layering rules: planner/ never imports streamlit; views/ never touch the database."""
 
 import re
 import subprocess
@@ -13,7 +13,7 @@ PLANNER_MODULES = sorted(
     for path in (ROOT / "planner").rglob("*.py")
     if "migrations" not in path.parts and path.name != "__main__.py"
 )
-PAGES = sorted((ROOT / "pages").glob("*.py"))
+PAGES = sorted((ROOT / "views").glob("*.py"))
 FORBIDDEN_IN_PAGES = [r"\bselect\(", r"\bSession\(", r"\bDocument\(", r"\bCalendar\(",
                       r"\bopenai\b", r"\bsqlalchemy\b", r"\bsqlmodel\b"]
 

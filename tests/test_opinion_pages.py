@@ -19,7 +19,7 @@ from tests.office_setup import SEEN, forwarded_item, make_office
 
 APP = "../app.py"
 FIXTURES = Path(__file__).parent / "fixtures" / "opinions"
-PAGES = ["pages/opinions.py", "pages/meetings.py", "pages/calendar.py"]
+PAGES = ["views/opinions.py", "views/meetings.py", "views/calendar.py"]
 # A Tuesday in the week after the suite's clock (2026-12-04), so no weekend warning.
 MEETING_DAY = date(2026, 12, 8)
 
@@ -89,7 +89,7 @@ def test_page_renders_for_unit_drafter(office, page):
 
 
 def test_register_assess_forward_convene_flow(office, app_db):
-    app = open_page("pages/opinions.py", office.clerk)
+    app = open_page("views/opinions.py", office.clerk)
     app.radio(key="opinions_view").set_value("new").run()
     choose(app, "opinions_new_source", "weibo", "微博")
     app.text_input(key="opinions_new_link").input("https://weibo.com/1234567/NxYz01")
@@ -124,7 +124,7 @@ def test_register_assess_forward_convene_flow(office, app_db):
     no_problems(app)
     # AppTest shows the page st.switch_page went to, but its next run() goes back to the
     # page it was opened on. Switching explicitly keeps the state the button left.
-    app.switch_page("pages/meetings.py")
+    app.switch_page("views/meetings.py")
     assert app.text_input(key="meetings_title").value == \
         "关于“网民反映成都东站出租车拒载、议价”的重大政务舆情会商联席会议"
     assert sorted(app.multiselect(key="meetings_units").value) == sorted(
@@ -172,7 +172,7 @@ def convene_meeting(app: AppTest, office, title: str | None = None) -> list[str]
 def test_minutes_action_item_reaches_board(office, app_db):
     with db(app_db) as session:
         forwarded_item(session, office)
-    app = open_page("pages/meetings.py", office.clerk)
+    app = open_page("views/meetings.py", office.clerk)
     convene_meeting(app, office, title="先开的一场会")
     conflicts = convene_meeting(app, office, title="出租车舆情会商联席会议")
     assert conflicts == ["孙处长在 2026-12-08 15:00 已有会议：先开的一场会。"
@@ -192,7 +192,7 @@ def test_minutes_action_item_reaches_board(office, app_db):
                 if m.status == MeetingStatus.HELD]
     assert held == ["出租车舆情会商联席会议"]
 
-    app.switch_page("pages/board.py").run()
+    app.switch_page("views/board.py").run()
     no_problems(app)
     shown = [value for frame in app.dataframe for value in frame.value.to_dict("list").get(
         "事项", [])]
@@ -200,7 +200,7 @@ def test_minutes_action_item_reaches_board(office, app_db):
 
 
 def test_import_preview_then_save(office, app_db):
-    app = open_page("pages/opinions.py", office.clerk)
+    app = open_page("views/opinions.py", office.clerk)
     app.radio(key="opinions_view").set_value("import").run()
     data = (FIXTURES / "bad_rows.csv").read_bytes()
 
@@ -225,7 +225,7 @@ def test_unit_drafter_logs_response_from_queue(office, app_db):
             kind=EventKind.INTERVIEW, topic="接受四川日报专访",
             starts_at=SEEN + timedelta(hours=6), ends_at=SEEN + timedelta(hours=7)))
         session.commit()
-    app = open_page("pages/opinions.py", office.transport_drafter)
+    app = open_page("views/opinions.py", office.transport_drafter)
     assert app.radio(key="opinions_view").options == ["本单位待回应", "舆情台账"]
     assert app.dataframe[0].value["编号"].tolist() == [item.id]
 
@@ -246,7 +246,7 @@ def test_unit_drafter_logs_response_from_queue(office, app_db):
 def test_report_view_shows_figures_and_word(office, app_db):
     with db(app_db) as session:
         forwarded_item(session, office, severity="serious")
-    app = open_page("pages/opinions.py", office.clerk)
+    app = open_page("views/opinions.py", office.clerk)
     app.radio(key="opinions_view").set_value("report").run()
 
     app.date_input(key="opinions_report_start").set_value(date(2026, 11, 1))
@@ -268,7 +268,7 @@ def test_calendar_page_shows_meeting_and_exports(office, app_db):
             title="出租车舆情会商联席会议", starts_at=start, ends_at=start + timedelta(hours=1),
             venue="厅第三会议室", user_ids=[office.transport_head.id]))
         session.commit()
-    app = open_page("pages/calendar.py", office.clerk)
+    app = open_page("views/calendar.py", office.clerk)
     app.radio(key="calendar_view").set_value("week").run()
     app.date_input(key="calendar_anchor").set_value(MEETING_DAY).run()
     no_problems(app)
@@ -301,12 +301,12 @@ def test_user_text_shown_as_typed(office, app_db, page):
             opinion_ids=[item.id], user_ids=[office.transport_head.id]))
         session.commit()
     app = open_page(page, office.clerk)
-    if page == "pages/calendar.py":
+    if page == "views/calendar.py":
         app.date_input(key="calendar_anchor").set_value(MEETING_DAY).run()
 
     groups = [app.markdown, app.caption, app.subheader, app.success, app.warning, app.error]
     texts = [element.value for group in groups for element in group]
     no_problems(app)
     assert not [text for text in texts if any(marker in text for marker in RAW_MARKERS)]
-    if page == "pages/calendar.py":
+    if page == "views/calendar.py":
         assert "&lt;b&gt;加粗&lt;/b&gt;" in app.get("html")[0].proto.body

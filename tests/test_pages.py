@@ -19,7 +19,7 @@ from tests import factories
 from tests.conftest import SICHUAN
 
 APP = "../app.py"
-PAGES = ["pages/home.py", "pages/policies.py", "pages/drafts.py", "pages/events.py"]
+PAGES = ["views/home.py", "views/policies.py", "views/drafts.py", "views/events.py"]
 SICHUAN_TITLE = "四川省交通运输厅关于进一步加强政府信息公开回应社会关切提升政府公信力的实施意见"
 STAFF_PASSWORD = "示例-Password-2026"
 # 管理员 who also drafts and books events, so one session can walk every page.
@@ -193,13 +193,13 @@ def test_user_without_role_sees_message(app_db, staff):
 
 
 def test_page_opened_directly_without_sign_in_shows_nothing(app_db, staff):
-    # Streamlit runs a pages/ file without app.py when a fresh server's first request
-    # names it; the page must then stop before reading anything.
+    # A page run without app.py (as Streamlit does with a pages/ folder) must stop
+    # before reading anything.
     with Session(make_engine(app_db)) as session:
         factories.make_unit(session, "厅办公室")
     app = AppTest.from_file(APP, default_timeout=30)
 
-    app.switch_page("pages/admin_users.py").run()
+    app.switch_page("views/admin_users.py").run()
 
     assert not app.exception
     assert "还没有登录" in app.info[0].value
@@ -257,7 +257,7 @@ def test_oidc_identity_without_account_refused(app_db, staff, oidc_mode):
 # --- administration ----------------------------------------------------------------------
 
 def test_admin_page_creates_user_and_grants_role(app_db, staff):
-    app = open_page("pages/admin_users.py", staff)
+    app = open_page("views/admin_users.py", staff)
     app.text_input(key="admin_new_username").input("lihua")
     app.text_input(key="admin_new_display_name").input("李华")
     app.text_input(key="admin_new_password").input("Lihua-密码-2026")
@@ -279,7 +279,7 @@ def test_admin_page_creates_user_and_grants_role(app_db, staff):
 
 
 def test_admin_page_short_password_rejected(app_db, staff):
-    app = open_page("pages/admin_users.py", staff)
+    app = open_page("views/admin_users.py", staff)
     app.text_input(key="admin_new_username").input("lihua")
     app.text_input(key="admin_new_display_name").input("李华")
     app.text_input(key="admin_new_password").input("short")
@@ -295,7 +295,7 @@ def test_admin_page_not_in_drafter_navigation(app_db, staff):
     app = new_app(drafter)
 
     with pytest.raises(ValueError):
-        app.switch_page("pages/admin_users.py")
+        app.switch_page("views/admin_users.py")
 
 
 def test_admin_page_refused_for_drafter_opening_it_directly(app_db, staff):
@@ -303,7 +303,7 @@ def test_admin_page_refused_for_drafter_opening_it_directly(app_db, staff):
     app = AppTest.from_file(APP, default_timeout=30)
     factories.sign_in_state(app, drafter)
 
-    app.switch_page("pages/admin_users.py").run()
+    app.switch_page("views/admin_users.py").run()
 
     assert "只有管理员可以管理用户和角色" in app.info[0].value
     assert not app.text_input
@@ -372,7 +372,7 @@ def test_examples_staff_can_sign_in(app_db, staff):
 
 
 def test_import_policy_flow(app_db, staff):
-    app = open_page("pages/policies.py", staff)
+    app = open_page("views/policies.py", staff)
 
     app.file_uploader(key="policies_upload").upload(SICHUAN.name, SICHUAN.read_bytes(),
                                                      "text/plain").run()
@@ -392,7 +392,7 @@ def test_import_policy_flow(app_db, staff):
 
 
 def test_import_rejects_non_word_file(app_db, staff):
-    app = open_page("pages/policies.py", staff)
+    app = open_page("views/policies.py", staff)
 
     app.file_uploader(key="policies_upload").upload("通知.docx", b"not a zip at all",
                                                      "application/octet-stream").run()
@@ -403,7 +403,7 @@ def test_import_rejects_non_word_file(app_db, staff):
 
 
 def test_draft_and_event_flow(app_db, staff):
-    app = open_page("pages/policies.py", staff)
+    app = open_page("views/policies.py", staff)
     app.file_uploader(key="policies_upload").upload(SICHUAN.name, SICHUAN.read_bytes(),
                                                      "text/plain").run()
     button(app, "解析").click().run()
@@ -415,7 +415,7 @@ def test_draft_and_event_flow(app_db, staff):
     button(app, "生成答记者问初稿").click().run()
     assert not app.error
 
-    app.switch_page("pages/drafts.py").run()
+    app.switch_page("views/drafts.py").run()
     body = [area for area in app.text_area if area.label in ("正文", "答")][0]
     body.input("专家修改后的出台背景。")
     button(app, "保存本段").click().run()
@@ -424,7 +424,7 @@ def test_draft_and_event_flow(app_db, staff):
     downloads = app.get("download_button")
     assert downloads and downloads[0].proto.label == "下载 Word 文件"
 
-    app.switch_page("pages/events.py").run()
+    app.switch_page("views/events.py").run()
     form_inputs = {w.label: w for w in app.text_input}
     form_inputs["主题"].input("实施意见新闻发布会")
     form_inputs["地点"].input("厅新闻发布厅")
@@ -452,7 +452,7 @@ def test_everything_found_after_restart(app_db, staff):
     load_examples(new_app(staff))
     st.cache_resource.clear()   # a restarted server has no cached engine
 
-    restarted = open_page("pages/drafts.py", staff)
+    restarted = open_page("views/drafts.py", staff)
 
     assert not restarted.exception
     assert len(restarted.selectbox[0].options) == 2

@@ -89,7 +89,7 @@ def follow(app: AppTest, label: str, page: str, title: str) -> AppTest:
 
 def decide(user: User, label: str, opinion: str) -> AppTest:
     """Open 我的待办, go to the waiting draft, write the opinion and press `label`."""
-    app = follow(signed_in(user, "pages/queue.py"), "去审查", "pages/review.py", "稿件审查")
+    app = follow(signed_in(user, "views/queue.py"), "去审查", "views/review.py", "稿件审查")
     app.text_area[0].input(opinion)
     button(app, label).click().run()
     assert not app.exception
@@ -98,26 +98,26 @@ def decide(user: User, label: str, opinion: str) -> AppTest:
 
 
 def test_review_three_people_with_return(people, engine):
-    author_app = signed_in(people.author, "pages/drafts.py")
+    author_app = signed_in(people.author, "views/drafts.py")
     button(author_app, "送审").click().run()
     assert any("已送审" in s.value for s in author_app.success)
     assert status_of(engine, people.draft_id) == S.PENDING_FIRST
 
-    peer_queue = signed_in(people.peer, "pages/queue.py")
+    peer_queue = signed_in(people.peer, "views/queue.py")
     assert queue_headings(peer_queue) == ["待我初审（1 篇）"]
     assert peer_queue.dataframe[0].value["稿件"].tolist() == [people.title]
     decide(people.peer, "初审通过", "同意。")
     assert status_of(engine, people.draft_id) == S.PENDING_SECOND
 
-    head_queue = signed_in(people.head, "pages/queue.py")
+    head_queue = signed_in(people.head, "views/queue.py")
     assert queue_headings(head_queue) == ["待我审核（1 篇）"]
     decide(people.head, "退回承办人员", "第一部分请补充数据来源。")
     assert status_of(engine, people.draft_id) == S.RETURNED
 
-    author_queue = signed_in(people.author, "pages/queue.py")
+    author_queue = signed_in(people.author, "views/queue.py")
     assert queue_headings(author_queue) == ["被退回的稿件（1 篇）"]
     assert author_queue.dataframe[0].value["退回理由"].tolist() == ["第一部分请补充数据来源。"]
-    follow(author_queue, "去修改", "pages/drafts.py", "稿件编辑")
+    follow(author_queue, "去修改", "views/drafts.py", "稿件编辑")
     assert any("第一部分请补充数据来源" in w.value for w in author_queue.warning)
     author_queue.text_area(key=next(k for k in _text_area_keys(author_queue)
                                     if k.startswith("drafts_body_"))).input("据统计，全省已公开文件一千余件。")
@@ -127,20 +127,20 @@ def test_review_three_people_with_return(people, engine):
     assert status_of(engine, people.draft_id) == S.PENDING_FIRST
 
     decide(people.peer, "初审通过", "已按意见补充，同意。")
-    head_review = follow(signed_in(people.head, "pages/queue.py"), "去审查", "pages/review.py",
+    head_review = follow(signed_in(people.head, "views/queue.py"), "去审查", "views/review.py",
                          "稿件审查")
     diff_html = "".join(m.value for m in head_review.markdown)
     assert "<ins" in diff_html and "全省已公开文件一千余件" in diff_html
     decide(people.head, "审核通过", "同意。")
     assert status_of(engine, people.draft_id) == S.PENDING_FINAL
 
-    boss_queue = signed_in(people.boss, "pages/queue.py")
+    boss_queue = signed_in(people.boss, "views/queue.py")
     assert queue_headings(boss_queue) == ["待我审发（1 篇）"]
     decide(people.boss, "审发通过", "同意发布。")
     assert status_of(engine, people.draft_id) == S.APPROVED
 
     for user in (people.peer, people.head, people.boss, people.author):
-        empty = signed_in(user, "pages/queue.py")
+        empty = signed_in(user, "views/queue.py")
         assert [i.value for i in empty.info] == ["目前没有等待您处理的稿件。"]
 
     with Session(engine) as session:
@@ -161,13 +161,13 @@ def test_release_button_after_final_approval(people, engine):
         review.approve(session, actor=people.head, draft_id=people.draft_id, opinion="同意")
         session.commit()
 
-    waiting = signed_in(people.author, "pages/drafts.py")
+    waiting = signed_in(people.author, "views/drafts.py")
     assert "发布" not in [b.label for b in waiting.button]
 
     with Session(engine, expire_on_commit=False) as session:
         review.approve(session, actor=people.boss, draft_id=people.draft_id, opinion="同意")
         session.commit()
-    approved = signed_in(people.author, "pages/drafts.py")
+    approved = signed_in(people.author, "views/drafts.py")
     button(approved, "发布").click().run()
 
     assert not approved.error
@@ -180,7 +180,7 @@ def test_edit_after_approval_needs_confirmation(people, engine):
         review.submit(session, actor=people.author, draft_id=people.draft_id)
         review.approve(session, actor=people.peer, draft_id=people.draft_id, opinion="同意")
         session.commit()
-    app = signed_in(people.author, "pages/drafts.py")
+    app = signed_in(people.author, "views/drafts.py")
     assert any("退回草稿" in w.value for w in app.warning)
     body_key = next(k for k in _text_area_keys(app) if k.startswith("drafts_body_"))
 
@@ -202,6 +202,6 @@ def test_queue_after_sign_in(people):
 
     assert [b.label for b in app.button if b.label == "登录"] == ["登录"]
     sign_in_state(app, people.peer).run()
-    app.switch_page("pages/queue.py").run()
+    app.switch_page("views/queue.py").run()
     assert not app.exception
     assert [i.value for i in app.info] == ["目前没有等待您处理的稿件。"]

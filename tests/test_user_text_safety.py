@@ -178,9 +178,9 @@ def rendered_texts(app: AppTest) -> list[str]:
 
 
 @pytest.mark.parametrize(("page", "who"), [
-    ("pages/home.py", 0), ("pages/policies.py", 0), ("pages/drafts.py", 0),
-    ("pages/events.py", 0), ("pages/queue.py", 1), ("pages/review.py", 1),
-    ("pages/meetings.py", 0),
+    ("views/home.py", 0), ("views/policies.py", 0), ("views/drafts.py", 0),
+    ("views/events.py", 0), ("views/queue.py", 1), ("views/review.py", 1),
+    ("views/meetings.py", 0),
 ])
 def test_title_markdown_shown_as_text(hostile_office, page, who):
     app = AppTest.from_file("../app.py", default_timeout=30)

@@ -12,10 +12,10 @@ from planner.services import deadlines
 
 # Page that edits an item's cause, and the session-state key that page selects the record by.
 ITEM_PAGES = {
-    "press_event": ("pages/events.py", "events_selected"),
-    "policy": ("pages/policies.py", "policies_selected"),
-    "opinion_item": ("pages/opinions.py", "opinions_selected"),
-    "meeting_action": ("pages/meetings.py", "meetings_selected_action"),
+    "press_event": ("views/events.py", "events_selected"),
+    "policy": ("views/policies.py", "policies_selected"),
+    "opinion_item": ("views/opinions.py", "opinions_selected"),
+    "meeting_action": ("views/meetings.py", "meetings_selected_action"),
 }
 PAGES_DIR = Path(__file__).parent
 ALL = None

@@ -19,7 +19,7 @@ with ui.db_session() as session:
     rows = drafts.list_drafts(session)
 if not rows:
     st.info(t("draft_page.none"))
-    st.page_link("pages/policies.py", label=t("draft_page.go_policies"), icon="📄")
+    st.page_link("views/policies.py", label=t("draft_page.go_policies"), icon="📄")
     st.stop()
 
 ids = [row.id for row in rows]
@@ -78,7 +78,7 @@ if review.Step.RELEASE in steps and step_cols[0].button(t("draft_page.release"),
 if review.Step.APPROVE in steps and step_cols[1].button(t("draft_page.go_review"),
                                                           key=f"drafts_go_review_{draft_id}"):
     st.session_state["review_selected"] = draft_id
-    st.switch_page("pages/review.py")
+    st.switch_page("views/review.py")
 
 export = ui.run_action(lambda s, a: drafts.export_docx(s, draft_id))
 if export is not None:

@@ -229,7 +229,7 @@ def action_buttons(item, steps) -> None:
     if is_office and meeting_col.button(t("opinion_page.convene"),
                                         key=f"opinions_convene_{item.id}"):
         st.session_state["meetings_opinion_ids"] = [item.id]
-        st.switch_page("pages/meetings.py")
+        st.switch_page("views/meetings.py")
     if is_office and opinions.Step.CONCLUDE in steps and conclude_col.button(
             t("opinion_page.conclude"), key=f"opinions_conclude_{item.id}"):
         if ui.run_action(lambda s, a: opinions.conclude(s, actor=a, opinion_id=item.id)):

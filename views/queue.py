@@ -56,6 +56,6 @@ if st.button(t("queue_page.open_returned") if returned else t("queue_page.open_r
     # A returned draft is corrected on the editing page; the rest are decided on 稿件审查.
     if returned:
         st.session_state["drafts_selected"] = picked
-        st.switch_page("pages/drafts.py")
+        st.switch_page("views/drafts.py")
     st.session_state["review_selected"] = picked
-    st.switch_page("pages/review.py")
+    st.switch_page("views/review.py")
