@@ -28,8 +28,10 @@ from tests.conftest import SICHUAN
 
 try:
     from playwright.sync_api import Page, expect, sync_playwright
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 except ImportError:  # the `browser` fixture skips the test with install instructions
     Page = expect = sync_playwright = None
+    PlaywrightTimeoutError = TimeoutError
 
 pytestmark = pytest.mark.browser
 
@@ -125,9 +127,17 @@ def alert(page: Page, text: str):
 
 
 def choose(page: Page, label: str, option: str) -> None:
-    page.get_by_role("combobox", name=label).click()
-    page.get_by_role("option", name=option, exact=True).click()
-    expect(page.get_by_role("combobox", name=label)).to_have_value(option)
+    # A rerun that lands between the click and the pick closes the list again, so a
+    # closed list is opened once more instead of failing the flow.
+    box = page.get_by_role("combobox", name=label)
+    for _ in range(3):
+        box.click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=5000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    expect(box).to_have_value(option)
 
 
 def options_of(page: Page, label: str) -> list[str]:
@@ -178,8 +188,7 @@ def import_policy(page: Page) -> None:
     page.get_by_label("标题", exact=True).fill(SICHUAN_TITLE)
     page.get_by_role("button", name="保存", exact=True).click()
 
-    # NOTE: the app shows 已保存 right before st.rerun(), which clears it, often before it is
-    # drawn. So the test checks the saved policy in the list below instead.
+    expect(alert(page, "已保存：")).to_be_visible()
     expect(page.get_by_role("combobox", name="选择政策文件")).to_have_value(SICHUAN_TITLE)
 
 

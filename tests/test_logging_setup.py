@@ -145,7 +145,7 @@ def test_not_public_draft_text_never_logged(engine, log_output):
         drafter = factories.make_user(session, "drafter", unit=unit, roles={Role.DRAFTER})
         with logging_setup.user_context(drafter.id):
             draft_id = not_public_draft_with_secret(session, drafter)
-            drafts.export_docx(session, draft_id)
+            drafts.export_docx(session, draft_id, actor=drafter)
 
     output = log_output.getvalue()
     assert f"user={drafter.id}" in output

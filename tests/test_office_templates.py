@@ -71,7 +71,7 @@ def test_response_draft_renders_in_layout(session, office):
     draft = opinions.create_response_draft(session, actor=office.clerk, opinion_id=item.id)
     session.commit()
 
-    name, data = drafts.export_docx(session, draft.id)
+    name, data = drafts.export_docx(session, draft.id, actor=office.clerk)
 
     paragraphs = [p.text for p in Document(BytesIO(data)).paragraphs if p.text]
     assert paragraphs[0] == draft.title
@@ -93,7 +93,7 @@ def test_minutes_draft_renders_in_layout(session, office):
                                       due_at=start + timedelta(days=3))])
     session.commit()
 
-    _, data = drafts.export_docx(session, draft.id)
+    _, data = drafts.export_docx(session, draft.id, actor=office.clerk)
 
     text = [p.text for p in Document(BytesIO(data)).paragraphs if p.text]
     assert "1. 由运输服务处牵头核查" in text

@@ -197,12 +197,22 @@ def test_page_opened_directly_without_sign_in_shows_nothing(app_db, staff):
     # before reading anything.
     with Session(make_engine(app_db)) as session:
         factories.make_unit(session, "厅办公室")
+    app = AppTest.from_file("../views/admin_users.py", default_timeout=30)
+
+    app.run()
+
+    assert not app.exception
+    assert "还没有登录" in app.info[0].value
+    assert not app.dataframe
+
+
+def test_address_of_page_without_sign_in_shows_sign_in(app_db, staff):
     app = AppTest.from_file(APP, default_timeout=30)
 
     app.switch_page("views/admin_users.py").run()
 
     assert not app.exception
-    assert "还没有登录" in app.info[0].value
+    assert [h.value for h in app.title] == ["登录"]
     assert not app.dataframe
 
 
@@ -300,10 +310,10 @@ def test_admin_page_not_in_drafter_navigation(app_db, staff):
 
 def test_admin_page_refused_for_drafter_opening_it_directly(app_db, staff):
     drafter = add_user(app_db, "drafter", {Role.DRAFTER})
-    app = AppTest.from_file(APP, default_timeout=30)
+    app = AppTest.from_file("../views/admin_users.py", default_timeout=30)
     factories.sign_in_state(app, drafter)
 
-    app.switch_page("views/admin_users.py").run()
+    app.run()
 
     assert "只有管理员可以管理用户和角色" in app.info[0].value
     assert not app.text_input

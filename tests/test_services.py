@@ -133,7 +133,7 @@ def test_export_docx_reopens_with_edited_text(session, actor, tmp_path):
                         body="专家改写的出台背景。", base_version=1)
     session.commit()
 
-    name, data = drafts.export_docx(session, draft.id)
+    name, data = drafts.export_docx(session, draft.id, actor=actor)
     path = tmp_path / name
     path.write_bytes(data)
 
@@ -197,7 +197,7 @@ def test_invite_file_parses_back(session, actor):
     event = events.create_event(session, actor=actor, data=event_input())
     session.commit()
 
-    name, data = events.invite_file(session, event.id)
+    name, data = events.invite_file(session, event.id, actor=actor)
     calendar = Calendar.from_ical(data)
     vevent = next(iter(calendar.walk("VEVENT")))
 
@@ -219,7 +219,7 @@ def test_reschedule_keeps_uid_raises_sequence(session, actor):
                         data=event_input(starts_at=later, ends_at=later + timedelta(hours=1)))
     session.commit()
 
-    vevent = next(iter(Calendar.from_ical(events.invite_file(session, event.id)[1])
+    vevent = next(iter(Calendar.from_ical(events.invite_file(session, event.id, actor=actor)[1])
                        .walk("VEVENT")))
     assert str(vevent["UID"]) == uid
     assert int(vevent["SEQUENCE"]) == 1

@@ -52,7 +52,7 @@ def make_event(session, actor) -> int:
 def test_invite_keeps_text_with_breaks_commas_semicolons_quotes(session, actor):
     event_id = make_event(session, actor)
 
-    name, data = events.invite_file(session, event_id)
+    name, data = events.invite_file(session, event_id, actor=actor)
 
     [vevent] = Calendar.from_ical(data).walk("VEVENT")
     assert str(vevent["SUMMARY"]) == f"新闻发布会：{INVITE_TEXT['topic']}"
@@ -63,7 +63,7 @@ def test_invite_keeps_text_with_breaks_commas_semicolons_quotes(session, actor):
 def test_invite_text_cannot_add_attendees(session, actor):
     event_id = make_event(session, actor)
 
-    _name, data = events.invite_file(session, event_id)
+    _name, data = events.invite_file(session, event_id, actor=actor)
 
     [vevent] = Calendar.from_ical(data).walk("VEVENT")
     attendees = vevent.get("ATTENDEE")
@@ -76,7 +76,7 @@ def test_invite_text_cannot_add_attendees(session, actor):
 def test_invite_file_name_safe_and_chinese(session, actor):
     event_id = make_event(session, actor)
 
-    name, _data = events.invite_file(session, event_id)
+    name, _data = events.invite_file(session, event_id, actor=actor)
 
     assert name.startswith("2026-12-08_关于_川办发〔2013〕81号_的解读,第一场;_问答环节_附件")
     assert name.endswith(".ics")
@@ -124,7 +124,7 @@ def test_draft_download_name_keeps_chinese_title(session, actor):
     drafts.rename(session, actor=actor, draft_id=draft.id, title="关于《实施意见》的解读/第二稿")
     session.commit()
 
-    name, _data = drafts.export_docx(session, draft.id)
+    name, _data = drafts.export_docx(session, draft.id, actor=actor)
 
     assert name == "关于《实施意见》的解读_第二稿.docx"
 

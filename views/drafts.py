@@ -3,6 +3,7 @@ and download it as a Word file."""
 
 import streamlit as st
 
+import downloads
 import ui
 from planner.i18n import t
 from planner.models import Disclosure, DraftKind, DraftStatus, ReviewOutcome
@@ -80,12 +81,12 @@ if review.Step.APPROVE in steps and step_cols[1].button(t("draft_page.go_review"
     st.session_state["review_selected"] = draft_id
     st.switch_page("views/review.py")
 
-export = ui.run_action(lambda s, a: drafts.export_docx(s, draft_id))
-if export is not None:
-    step_cols[2].download_button(t("draft_page.download"), data=export[1], file_name=export[0],
-                                 mime="application/vnd.openxmlformats-officedocument"
-                                      ".wordprocessingml.document",
-                                 key=f"drafts_download_{draft_id}")
+# The file is made (and the export audited) only when the button is clicked.
+step_cols[2].download_button(
+    t("draft_page.download"),
+    data=downloads.on_click(lambda s, a: drafts.export_docx(s, draft_id, actor=a)),
+    file_name=drafts.export_filename(draft.title), mime=downloads.DOCX_MIME,
+    key=f"drafts_download_{draft_id}")
 
 # --- Editing: after submission or approval an edit sends the draft back to 草稿 -----------
 confirm_reset = False

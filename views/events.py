@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
+import downloads
 import ui
 from planner.i18n import t
 from planner.models import EventKind
@@ -119,7 +120,8 @@ if event.agenda:
 for title in linked:
     st.markdown(f"- {ui.escape_md(title)}")
 
-invite = ui.run_action(lambda s, a: events.invite_file(s, event_id))
-if invite is not None:
-    st.download_button(t("event_page.download_invite"), data=invite[1], file_name=invite[0],
-                       mime="text/calendar", key=f"events_invite_{event_id}")
+# The invite is built (and the export audited) only when the button is clicked.
+st.download_button(t("event_page.download_invite"),
+                   data=downloads.on_click(lambda s, a: events.invite_file(s, event_id, actor=a)),
+                   file_name=events.invite_filename(event), mime="text/calendar",
+                   key=f"events_invite_{event_id}")

@@ -3,6 +3,7 @@ against the last approved version, and approve or return (退回) with an opinio
 
 import streamlit as st
 
+import downloads
 import ui
 from planner import diffing
 from planner.i18n import t
@@ -50,6 +51,7 @@ def load(session, actor):
         "decisions": review.decisions(session, draft_id),
         "baseline": review.diff_baseline(session, draft_id),
         "steps": review.available_steps(session, actor=actor, draft_id=draft_id),
+        "may_export_record": review.may_read_record(session, actor=actor, draft_id=draft_id),
     }
 
 
@@ -128,6 +130,19 @@ with diff_tab:
     show_diff()
 with decisions_tab:
     show_decisions()
+    if view["may_export_record"]:
+        # 审查记录 as Word and CSV, made (and audited) only when a button is clicked.
+        docx_col, csv_col = st.columns(2)
+        docx_col.download_button(
+            t("review_record.download_docx"), mime=downloads.DOCX_MIME,
+            data=downloads.on_click(lambda s, a: review.record_docx(s, actor=a,
+                                                                   draft_id=draft_id)),
+            file_name=review.record_filename(draft, "docx"), key=f"review_record_docx_{draft_id}")
+        csv_col.download_button(
+            t("review_record.download_csv"), mime="text/csv",
+            data=downloads.on_click(lambda s, a: review.record_csv(s, actor=a,
+                                                                  draft_id=draft_id)),
+            file_name=review.record_filename(draft, "csv"), key=f"review_record_csv_{draft_id}")
 
 st.divider()
 steps = view["steps"]

@@ -180,12 +180,25 @@ def to_document(session: Session, draft_id: int) -> DraftDocument:
                          doc_number="", date=None)
 
 
-def export_docx(session: Session, draft_id: int) -> tuple[str, bytes]:
-    """Render the draft as a GB/T 9704-2012 Word file; returns (file name, bytes)."""
+def export_docx(session: Session, draft_id: int, *, actor: User) -> tuple[str, bytes]:
+    """Render the draft as a GB/T 9704-2012 Word file; returns (file name, bytes).
+
+    The export is recorded as "draft.export" with the file name.
+    """
     document = to_document(session, draft_id)
     data = render_docx(document)
-    logger.info("draft %s rendered to Word, %s bytes", draft_id, len(data))
-    return safe_filename(document.title, "docx"), data
+
+    name = export_filename(document.title)
+    audit.record(session, actor=actor, action="draft.export", entity="draft",
+                 entity_id=draft_id, detail={"file": name, "bytes": len(data)})
+    logger.info("draft %s rendered to Word, %s bytes, by user %s", draft_id, len(data),
+                actor.id)
+    return name, data
+
+
+def export_filename(title: str) -> str:
+    """The Word file name of a draft, known before the file is rendered."""
+    return safe_filename(title, "docx")
 
 
 def _write_section(session: Session, *, actor: User, section: DraftSection, title: str,

@@ -126,9 +126,12 @@ def linked_draft_ids(session: Session, event_id: int) -> list[int]:
     return [link.draft_id for link in links]
 
 
-def invite_file(session: Session, event_id: int, *, now: datetime | None = None
-                ) -> tuple[str, bytes]:
-    """Build the event's .ics invite; returns (file name, bytes)."""
+def invite_file(session: Session, event_id: int, *, actor: User,
+                now: datetime | None = None) -> tuple[str, bytes]:
+    """Build the event's .ics invite; returns (file name, bytes).
+
+    The export is recorded as "event.invite_export" with the file name.
+    """
     event = get_event(session, event_id)
     settings = get_settings()
     people = parse_people(event.spokespeople) + parse_people(event.host)
@@ -141,8 +144,19 @@ def invite_file(session: Session, event_id: int, *, now: datetime | None = None
                     attendees=_unique(people), description=_description(event),
                     location=event.venue or event.online_room, method=method)
     data = build_invite(invite, now=now)
-    logger.info("invite for event %s built (sequence %s, %s)", event.id, event.sequence, method)
-    return safe_filename(f"{format_office(event.starts_at)[:10]}_{event.topic}", "ics"), data
+
+    name = invite_filename(event)
+    audit.record(session, actor=actor, action="event.invite_export", entity="press_event",
+                 entity_id=event.id, detail={"file": name, "sequence": event.sequence,
+                                             "method": method})
+    logger.info("invite for event %s built (sequence %s, %s) by user %s", event.id,
+                event.sequence, method, actor.id)
+    return name, data
+
+
+def invite_filename(event: PressEvent) -> str:
+    """The .ics file name of an event, known before the invite is built."""
+    return safe_filename(f"{format_office(event.starts_at)[:10]}_{event.topic}", "ics")
 
 
 def parse_people(text: str) -> list[Person]:

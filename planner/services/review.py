@@ -23,13 +23,17 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, and_, exists, or_, select, update
 
 from planner.config import get_settings
+from planner.csvsafe import csv_bytes
+from planner.documents.structure import DraftDocument, DraftSectionContent
+from planner.documents.word import render_docx
 from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from planner.filenames import safe_filename
 from planner.i18n import t
-from planner.models import (Draft, DraftRelease, DraftSection, DraftStatus, ReviewDecision,
-                            ReviewLevel, ReviewOutcome, Role, Unit, User)
+from planner.models import (Draft, DraftKind, DraftRelease, DraftSection, DraftStatus,
+                            ReviewDecision, ReviewLevel, ReviewOutcome, Role, Unit, User)
 from planner.permissions import has_any_role, require, roles_of
 from planner.services import audit
-from planner.timeutil import now_utc
+from planner.timeutil import now_utc, to_office
 
 logger = logging.getLogger(__name__)
 
@@ -499,3 +503,145 @@ def _queue_item(row, level: ReviewLevel | None, now: datetime) -> QueueItem:
     return QueueItem(draft_id=draft_id, title=title, kind=kind, status=status, level=level,
                      unit_name=unit_name or "", waiting_since=since, age=now - since,
                      note=rest[0] if rest else "")
+
+
+# --- The review record (审查记录) -----------------------------------------------------------
+
+# Who may read a draft's review record: 承办人员 and 承办部门负责人 of the drafting unit,
+# and 单位负责人 (who decide 审发 for any unit), 厅办公室 and 管理员 of any unit.
+RECORD_UNIT_ROLES = {Role.DRAFTER, Role.DEPARTMENT_HEAD}
+RECORD_ANY_UNIT_ROLES = {Role.UNIT_HEAD, Role.GENERAL_OFFICE, Role.ADMIN}
+SUMMARY_LENGTH = 200   # 内容摘要: the first 200 characters of the text
+HASH_PREFIX_LENGTH = 12
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    """审查记录 of one draft: 信息名称, 内容摘要, 公开属性 with reason and basis, 拟公开方式
+    and 范围, and every decision oldest first."""
+
+    draft: Draft
+    summary: str
+    decisions: list[DecisionRecord]
+
+
+def review_record(session: Session, *, actor: User, draft_id: int) -> ReviewRecord:
+    """Return the review record of the draft, for those who may read its review."""
+    draft = _get_draft(session, draft_id)
+    _require_record_reader(session, actor, draft)
+
+    summary = content_summary(current_content(session, draft_id))
+    return ReviewRecord(draft=draft, summary=summary, decisions=decisions(session, draft_id))
+
+
+def content_summary(content: dict, length: int = SUMMARY_LENGTH) -> str:
+    """内容摘要: the section texts with whitespace runs collapsed, cut at `length` characters."""
+    text = " ".join(" ".join(section["body"].split()) for section in content["sections"])
+    text = text.strip()
+    return text if len(text) <= length else text[:length] + "……"
+
+
+def record_docx(session: Session, *, actor: User, draft_id: int) -> tuple[str, bytes]:
+    """Export the review record as a Word file; returns (file name, bytes).
+
+    It uses the 政策解读 layout: a centred title and numbered parts (一、基本情况 …).
+    """
+    record = review_record(session, actor=actor, draft_id=draft_id)
+    document = DraftDocument(kind=DraftKind.INTERPRETATION,
+                             title=t("review_record.doc_title", title=record.draft.title),
+                             sections=_record_sections(record))
+    data = render_docx(document)
+
+    name = record_filename(record.draft, "docx")
+    _audit_record_export(session, actor=actor, record=record, name=name, size=len(data))
+    return name, data
+
+
+def record_csv(session: Session, *, actor: User, draft_id: int) -> tuple[str, bytes]:
+    """Export the review record as CSV: one row per decision, the draft's fields repeated
+    on each row (one row without a decision when there is none yet)."""
+    record = review_record(session, actor=actor, draft_id=draft_id)
+    fields = [value for _, value in _record_fields(record)]
+    rows = [fields + _decision_cells(item) for item in record.decisions] or [fields]
+    header = [label for label, _ in _record_fields(record)] + [
+        t(f"review_record.column.{name}") for name in
+        ("round", "level", "outcome", "person", "at", "opinion", "content_hash")]
+    data = csv_bytes(header, rows)
+
+    name = record_filename(record.draft, "csv")
+    _audit_record_export(session, actor=actor, record=record, name=name, size=len(data))
+    return name, data
+
+
+def record_filename(draft: Draft, extension: str) -> str:
+    return safe_filename(t("review_record.file_stem", title=draft.title), extension)
+
+
+def may_read_record(session: Session, *, actor: User, draft_id: int) -> bool:
+    """True if `actor` may read (and export) the draft's review record; for pages."""
+    try:
+        _require_record_reader(session, actor, _get_draft(session, draft_id))
+    except (PermissionDenied, InvalidInput):
+        return False
+    return True
+
+
+def _require_record_reader(session: Session, actor: User, draft: Draft) -> None:
+    if has_any_role(session, actor, RECORD_ANY_UNIT_ROLES):
+        return
+    if draft.unit_id is not None and has_any_role(session, actor, RECORD_UNIT_ROLES,
+                                                  draft.unit_id):
+        return
+    require(session, actor, "read_review_record", RECORD_UNIT_ROLES | RECORD_ANY_UNIT_ROLES,
+            unit_id=drafting_unit_id(draft))
+
+
+def _record_fields(record: ReviewRecord) -> list[tuple[str, str]]:
+    draft = record.draft
+    return [(t(f"review_record.field.{name}"), value) for name, value in (
+        ("title", draft.title),
+        ("summary", record.summary),
+        ("disclosure", t(f"draft.disclosure.{draft.disclosure}")),
+        ("reason", draft.disclosure_reason or "—"),
+        ("basis", draft.disclosure_basis or "—"),
+        ("channel", t(f"review_record.channel.{draft.disclosure}")),
+        ("scope", t(f"review_record.scope.{draft.disclosure}")),
+    )]
+
+
+def _decision_cells(item: DecisionRecord) -> list:
+    decision = item.decision
+    level = t(f"review.level.{decision.level}") if decision.level else "—"
+    return [decision.review_round, level, t(f"review.outcome.{decision.outcome}"),
+            item.actor_name, to_office(decision.at).strftime("%Y-%m-%d %H:%M"),
+            decision.opinion, decision.content_hash[:HASH_PREFIX_LENGTH]]
+
+
+def _record_sections(record: ReviewRecord) -> list[DraftSectionContent]:
+    fields = _record_fields(record)
+    lines = [t("review_record.decision_line", round=round_, level=level, outcome=outcome,
+               person=person or "—", at=at, hash=digest, opinion=opinion or "—")
+             for round_, level, outcome, person, at, opinion, digest
+             in (_decision_cells(item) for item in record.decisions)]
+    return [
+        DraftSectionContent(key="basics", title=t("review_record.part.basics"),
+                            body=_label_lines(fields[:2])),
+        DraftSectionContent(key="disclosure", title=t("review_record.part.disclosure"),
+                            body=_label_lines(fields[2:])),
+        DraftSectionContent(key="decisions", title=t("review_record.part.decisions"),
+                            body="\n".join(lines) or t("review_record.no_decisions")),
+    ]
+
+
+def _label_lines(fields: list[tuple[str, str]]) -> str:
+    # One paragraph per field; a field's own line breaks stay inside its paragraph.
+    return "\n".join(f"{label}：{' '.join(value.split())}" for label, value in fields)
+
+
+def _audit_record_export(session: Session, *, actor: User, record: ReviewRecord, name: str,
+                         size: int) -> None:
+    audit.record(session, actor=actor, action="review.record_export", entity="draft",
+                 entity_id=record.draft.id,
+                 detail={"file": name, "decisions": len(record.decisions), "bytes": size})
+    logger.info("review record of draft %s exported as %s by user %s (%s bytes)",
+                record.draft.id, name, actor.id, size)
