@@ -3,7 +3,7 @@ resets after edits, release and its frozen content, and 我的待办."""
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 from planner.config import get_settings
 from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from planner.models import (AuditEntry, Disclosure, Draft, DraftKind, DraftSection, DraftStatus,
-                            ReviewLevel, ReviewOutcome, Role, User)
-from planner.services import drafts, policies, review
+                            ObligationStatus, Policy, ReviewLevel, ReviewOutcome, Role, User)
+from planner.services import deadlines, drafts, policies, review
 from tests.factories import make_unit, make_user
 
 S = DraftStatus
@@ -574,6 +574,20 @@ def test_release_freezes_approved_content(office):
     assert frozen.content_json == approved.content_json
     assert frozen.released_by == office.author.id
     assert audit_actions(office.session, draft.id)[-1] == "review.release"
+
+
+def test_release_interpretation_closes_sync_item(office):
+    policy = office.session.get(Policy, office.policy_id)
+    policy.published_on = date(2026, 12, 1)
+    deadlines.track_policy(office.session, actor=office.author, policy=policy)
+    office.session.commit()
+    draft = office.new_draft()
+
+    office.advance(draft.id, S.RELEASED)
+
+    items = deadlines.obligations_for(office.session, "policy", office.policy_id)
+    assert [item.rule_key for item in items] == ["interpretation_sync"]
+    assert items[0].status == ObligationStatus.DONE
 
 
 def test_correction_keeps_release_unchanged(office):

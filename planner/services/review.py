@@ -32,7 +32,8 @@ from planner.i18n import t
 from planner.models import (Draft, DraftKind, DraftRelease, DraftSection, DraftStatus,
                             ReviewDecision, ReviewLevel, ReviewOutcome, Role, Unit, User)
 from planner.permissions import has_any_role, require, roles_of
-from planner.services import audit
+from planner.deadlines import INTERPRETATION_SYNC
+from planner.services import audit, deadlines
 from planner.timeutil import now_utc, to_office
 
 logger = logging.getLogger(__name__)
@@ -180,6 +181,10 @@ def release(session: Session, *, actor: User, draft_id: int) -> DraftRelease:
     audit.record(session, actor=actor, action="review.release", entity="draft",
                  entity_id=draft.id, detail={"round": draft.review_round,
                                              "release_id": frozen.id, "content_hash": digest})
+    if draft.kind == DraftKind.INTERPRETATION and draft.policy_id is not None:
+        # 解读与政策同步: releasing the interpretation closes the policy's 解读 item.
+        deadlines.complete_for_entity(session, actor=actor, rule_key=INTERPRETATION_SYNC,
+                                      entity="policy", entity_id=draft.policy_id)
     logger.info("draft %s released (round %s) by user %s", draft.id, draft.review_round,
                 actor.id)
     return frozen
