@@ -224,6 +224,8 @@ def _cmd_calendar_feeds(args: argparse.Namespace) -> int:
 
     engine = make_engine()
     migrate(engine)
+    # An operator command with no app account behind it: write_feeds audits the run with
+    # actor None, so the trail shows the feeds were published without naming a person.
     with session_scope(engine) as session:
         written = schedule.write_feeds(session, folder=Path(args.dir))
     engine.dispose()

@@ -58,7 +58,8 @@ def send_invites(session: Session, *, actor: User, meeting_id: int,
 
     invite = meetings.invite(session, meeting_id, organizer_email=_address(settings.smtp_from))
     ics = build_invite(invite, now=now)
-    notice = meetings.notice_docx(session, meeting_id) if invite.method == "REQUEST" else None
+    notice = (meetings.notice_docx(session, meeting_id, actor=actor)
+              if invite.method == "REQUEST" else None)
     result = SendResult(method=invite.method)
     messages = []
     for person in invite.attendees:

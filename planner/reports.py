@@ -23,7 +23,7 @@ from planner.models import (Disclosure, Draft, DraftKind, Obligation, Obligation
                             OpinionItem, OpinionSeverity, OpinionSource, OpinionStatus, Unit,
                             User)
 from planner.permissions import require
-from planner.services import deadlines, generated_drafts, opinion_clocks, opinions
+from planner.services import audit, deadlines, generated_drafts, opinion_clocks, opinions
 from planner.timeutil import combine_office, format_cn_date, format_office, now_utc, to_office
 
 logger = logging.getLogger(__name__)
@@ -120,12 +120,30 @@ def document(report: MonitoringReport, *, issuer: str = "",
                          date=today or to_office(now_utc()).date())
 
 
-def to_docx(report: MonitoringReport, *, issuer: str = "",
+def to_docx(session: Session, report: MonitoringReport, *, actor: User, issuer: str = "",
             today: date | None = None) -> tuple[str, bytes]:
-    """The report as a GB/T 9704-2012 Word file; returns (file name, bytes)."""
+    """Render the report as a GB/T 9704-2012 Word file; returns (file name, bytes).
+
+    The same people as for `build` (厅办公室); the export is recorded as
+    "opinion_report.export" with the file name and the period.
+    """
+    require(session, actor, "opinion_report", opinions.OFFICE_ROLES)
     doc = document(report, issuer=issuer, today=today)
     data = render_docx(doc)
-    return safe_filename(f"{doc.title}{doc.subtitle}", "docx"), data
+
+    name = export_filename(report)
+    audit.record(session, actor=actor, action="opinion_report.export",
+                 entity="opinion_report", entity_id=None,
+                 detail={"file": name, "start": report.start, "end": report.end,
+                         "bytes": len(data)})
+    logger.info("monitoring report %s to %s rendered to Word by user %s", report.start,
+                report.end, actor.id)
+    return name, data
+
+
+def export_filename(report: MonitoringReport) -> str:
+    """Return the Word file name of the report, known before the file is rendered."""
+    return safe_filename(f"{t('report.title')}{_period_text(report)}", "docx")
 
 
 def to_draft(session: Session, *, actor: User, report: MonitoringReport) -> Draft:

@@ -227,7 +227,7 @@ def test_invite_more_adds_people_and_raises_sequence(session, office):
 def test_invite_request_fields(session, office):
     meeting = convened(session, office)
 
-    name, data = meetings.invite_file(session, meeting.id)
+    name, data = meetings.invite_file(session, meeting.id, actor=office.clerk)
     calendar, event = parse(data)
 
     attendees = {str(a.params["CN"]): a for a in event.get("ATTENDEE")}
@@ -249,12 +249,12 @@ def test_invite_request_fields(session, office):
 
 def test_invite_reschedule_updates_same_entry(session, office):
     meeting = convened(session, office)
-    _, before = parse(meetings.invite_file(session, meeting.id)[1])
+    _, before = parse(meetings.invite_file(session, meeting.id, actor=office.clerk)[1])
     new_start = START + timedelta(days=2, hours=-6)
 
     meetings.reschedule(session, actor=office.clerk, meeting_id=meeting.id,
                         starts_at=new_start, ends_at=new_start + timedelta(hours=2))
-    calendar, after = parse(meetings.invite_file(session, meeting.id)[1])
+    calendar, after = parse(meetings.invite_file(session, meeting.id, actor=office.clerk)[1])
 
     assert calendar["METHOD"] == "REQUEST"
     assert str(after["UID"]) == str(before["UID"])
@@ -269,7 +269,7 @@ def test_invite_cancel_method_and_status(session, office):
                         starts_at=START, ends_at=START + timedelta(hours=2))
 
     meetings.cancel(session, actor=office.clerk, meeting_id=meeting.id, reason="舆情已平息")
-    calendar, event = parse(meetings.invite_file(session, meeting.id)[1])
+    calendar, event = parse(meetings.invite_file(session, meeting.id, actor=office.clerk)[1])
 
     assert calendar["METHOD"] == "CANCEL"
     assert event["STATUS"] == "CANCELLED"
@@ -284,7 +284,7 @@ def test_invite_long_summary_and_tricky_name_survive(session, office):
                                  display_name=TRICKY_NAME, email="li.si@example.cn")
     meeting = convened(session, office, title=LONG_TITLE, user_ids=[tricky.id], guests="")
 
-    data = meetings.invite_file(session, meeting.id)[1]
+    data = meetings.invite_file(session, meeting.id, actor=office.clerk)[1]
     _, event = parse(data)
 
     attendee = event.get("ATTENDEE")
@@ -302,7 +302,7 @@ def test_invite_times_ignore_server_tz(session, office, clean_tz, zone):
     time.tzset()
 
     try:
-        _, event = parse(meetings.invite_file(session, meeting.id)[1])
+        _, event = parse(meetings.invite_file(session, meeting.id, actor=office.clerk)[1])
     finally:
         os.environ.pop("TZ", None)
         time.tzset()
@@ -316,7 +316,7 @@ def test_invite_times_ignore_server_tz(session, office, clean_tz, zone):
 def test_notice_word_file(session, office):
     meeting = convened(session, office)
 
-    name, data = meetings.notice_docx(session, meeting.id)
+    name, data = meetings.notice_docx(session, meeting.id, actor=office.clerk)
 
     text = "\n".join(p.text for p in Document(BytesIO(data)).paragraphs)
     assert name == "关于召开出租车拒载舆情会商联席会议的通知.docx"
@@ -494,7 +494,8 @@ def test_calendar_unit_filter(session, office, busy_december):
 
 
 def test_calendar_export_parses_back(session, office, busy_december):
-    name, data = schedule.export_ics(session, start=START.date(), end=START.date())
+    name, data = schedule.export_ics(session, actor=office.clerk, start=START.date(),
+                                     end=START.date())
 
     calendar = Calendar.from_ical(data)
     found = calendar.walk("VEVENT")
@@ -506,15 +507,16 @@ def test_calendar_export_parses_back(session, office, busy_december):
     assert all(e.get("ATTENDEE") is None for e in found)
 
 
-def test_calendar_export_reversed_range_refused(session):
+def test_calendar_export_reversed_range_refused(session, office):
     with pytest.raises(InvalidInput):
-        schedule.export_ics(session, start=START.date(), end=START.date() - timedelta(days=1))
+        schedule.export_ics(session, actor=office.clerk, start=START.date(),
+                            end=START.date() - timedelta(days=1))
 
 
 def test_person_feed_includes_cancelled(session, office, busy_december):
     user = session.get(User, office.roads_drafter.id)
 
-    name, data = schedule.person_feed(session, user=user, now=START - timedelta(days=1))
+    name, data = schedule.person_feed(session, actor=user, now=START - timedelta(days=1))
 
     found = Calendar.from_ical(data).walk("VEVENT")
     assert name == "我的日程_路明.ics"

@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from planner.db import make_engine, migrate
-from planner.models import EventKind, Meeting, MeetingStatus, OpinionItem, OpinionStatus, User
+from planner.models import (AuditEntry, EventKind, Meeting, MeetingStatus, OpinionItem,
+                            OpinionStatus, User)
 from planner.services import events, meetings, opinions
 from planner.timeutil import OFFICE_TZ
 from tests import factories
@@ -281,10 +282,12 @@ def test_calendar_page_shows_meeting_and_exports(office, app_db):
     app.run()
     assert "共 0 项" in app.caption[0].value
 
-    submit(app, "生成 .ics 文件")
     no_problems(app)
-    assert app.get("download_button")[0].proto.label == \
-        "下载 日程_2026-12-07_2026-12-13.ics"
+    assert [b.proto.label for b in app.get("download_button")] == [
+        "下载 日程_2026-12-07_2026-12-13.ics", "下载 我的日程_陈静.ics"]
+    with db(app_db) as session:   # built and audited only when clicked
+        assert session.exec(select(AuditEntry).where(
+            AuditEntry.action == "schedule.export")).all() == []
 
 
 HOSTILE = "**粗体** <b>加粗</b> [点我](https://evil.example) :red[红字] $x^2$"

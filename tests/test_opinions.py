@@ -561,7 +561,8 @@ def test_report_word_file_in_official_layout(session, november):
     report = reports.build(session, actor=november.clerk, start=date(2026, 11, 1),
                            end=date(2026, 11, 30))
 
-    name, data = reports.to_docx(report, issuer="四川省交通运输厅办公室", today=date(2026, 12, 1))
+    name, data = reports.to_docx(session, report, actor=november.clerk,
+                                 issuer="四川省交通运输厅办公室", today=date(2026, 12, 1))
 
     text = "\n".join(p.text for p in Document(BytesIO(data)).paragraphs)
     assert name.endswith(".docx")

@@ -6,13 +6,13 @@ from datetime import timedelta
 
 import streamlit as st
 
+import downloads
 import ui
 from planner.i18n import t
 from planner.services import schedule, users
 from planner.timeutil import now_utc, to_office
 
 ANCHOR_KEY = "calendar_anchor"
-EXPORT_KEY = "calendar_export"
 MAX_PER_DAY = 6          # a month cell lists this many entries, then "另有 N 项"
 
 st.title(t("nav.calendar"))
@@ -109,12 +109,24 @@ export_start = from_col.date_input(t("calendar_page.export_from"), value=period.
 export_end = to_col.date_input(t("calendar_page.export_to"), value=period.end,
                                format="YYYY-MM-DD", key=f"calendar_to_{period.end}")
 export_col, feed_col = st.columns(2)
-if export_col.button(t("calendar_page.export"), key="calendar_export_make"):
-    st.session_state[EXPORT_KEY] = ui.run_public(lambda s: schedule.export_ics(
-        s, start=export_start, end=export_end, filters=filters))
-if feed_col.button(t("calendar_page.my_feed"), key="calendar_feed_make"):
-    st.session_state[EXPORT_KEY] = ui.run_action(lambda s, a: schedule.person_feed(s, user=a))
-made = st.session_state.get(EXPORT_KEY)
-if made:
-    st.download_button(t("calendar_page.download", name=made[0]), data=made[1],
-                       file_name=made[0], mime="text/calendar", key="calendar_download")
+
+
+def range_ok(session) -> bool:
+    schedule.check_range(export_start, export_end)
+    return True
+
+
+# The files are built and audited only when clicked (see downloads.py).
+if ui.run_public(range_ok):
+    export_name = schedule.export_filename(export_start, export_end)
+    export_col.download_button(
+        t("calendar_page.download", name=export_name), mime="text/calendar",
+        data=downloads.on_click(lambda s, a: schedule.export_ics(
+            s, actor=a, start=export_start, end=export_end, filters=filters)),
+        file_name=export_name, key="calendar_export_download")
+feed_name = ui.run_action(lambda s, a: schedule.feed_filename(a))
+if feed_name:
+    feed_col.download_button(
+        t("calendar_page.download", name=feed_name), mime="text/calendar",
+        data=downloads.on_click(lambda s, a: schedule.person_feed(s, actor=a)),
+        file_name=feed_name, key="calendar_feed_download")

@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
+import downloads as download_files
 import ui
 from planner import mail_invites
 from planner.config import get_mail_settings
@@ -18,7 +19,6 @@ SELECTED_KEY = "meetings_selected"
 ACTION_KEY = "meetings_selected_action"          # set by the supervision board
 PENDING_KEY = "meetings_pending"
 ACTION_ROWS_KEY = "meetings_action_rows"
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 st.title(t("nav.meetings"))
 
@@ -179,17 +179,21 @@ def show_meeting(meeting, attendees, units: list[str], items: list[int]) -> None
 
 def downloads(meeting) -> None:
     invite_col, notice_col, mail_col = st.columns(3)
-    invite = ui.run_public(lambda s: meetings.invite_file(s, meeting.id))
-    if invite is not None:
-        invite_col.download_button(t("meeting_page.download_invite"), data=invite[1],
-                                   file_name=invite[0], mime="text/calendar",
-                                   key=f"meetings_invite_{meeting.id}_{meeting.sequence}")
-    if meeting.status != MeetingStatus.CANCELLED:
-        notice = ui.run_public(lambda s: meetings.notice_docx(s, meeting.id))
-        if notice is not None:
-            notice_col.download_button(t("meeting_page.download_notice"), data=notice[1],
-                                       file_name=notice[0], mime=DOCX_MIME,
-                                       key=f"meetings_notice_{meeting.id}_{meeting.sequence}")
+    # The files are built and audited only when clicked (see downloads.py).
+    if ui.run_action(lambda s, a: meetings.may_view(s, a, meeting.id)):
+        invite_col.download_button(
+            t("meeting_page.download_invite"), mime="text/calendar",
+            data=download_files.on_click(
+                lambda s, a: meetings.invite_file(s, meeting.id, actor=a)),
+            file_name=meetings.invite_file_name(meeting),
+            key=f"meetings_invite_{meeting.id}_{meeting.sequence}")
+        if meeting.status != MeetingStatus.CANCELLED:
+            notice_col.download_button(
+                t("meeting_page.download_notice"), mime=download_files.DOCX_MIME,
+                data=download_files.on_click(
+                    lambda s, a: meetings.notice_docx(s, meeting.id, actor=a)),
+                file_name=meetings.notice_filename(meeting),
+                key=f"meetings_notice_{meeting.id}_{meeting.sequence}")
     mail_ready = ui.run_public(lambda s: get_mail_settings().configured)
     if is_office and mail_ready and mail_col.button(t("meeting_page.send_invites"),
                                                     key=f"meetings_send_{meeting.id}"):

@@ -6,6 +6,7 @@ from datetime import datetime, time
 import pandas as pd
 import streamlit as st
 
+import downloads
 import ui
 from planner import opinion_import, reports
 from planner.i18n import t
@@ -390,10 +391,12 @@ def show_report(report: reports.MonitoringReport, issuer: str) -> None:
         st.dataframe([vars(item) for item in report.main_items], hide_index=True,
                      width="stretch")
 
-    name, data = reports.to_docx(report, issuer=issuer)
-    st.download_button(t("opinion_page.report_download"), data=data, file_name=name,
-                       mime="application/vnd.openxmlformats-officedocument"
-                            ".wordprocessingml.document", key="opinions_report_download")
+    # The Word file is built and audited only when clicked (see downloads.py).
+    st.download_button(t("opinion_page.report_download"), mime=downloads.DOCX_MIME,
+                       data=downloads.on_click(lambda s, a: reports.to_docx(
+                           s, report, actor=a, issuer=issuer)),
+                       file_name=reports.export_filename(report),
+                       key="opinions_report_download")
     if st.button(t("opinion_page.report_to_draft"), key="opinions_report_draft"):
         draft = ui.run_action(lambda s, a: reports.to_draft(s, actor=a, report=report))
         if draft is not None:

@@ -7,7 +7,9 @@ made once at convening and never changes. Action items from the minutes are 办�
 until closed, and the deadline engine shows them on the supervision board meanwhile.
 
 Who: 厅办公室 convenes, reschedules, cancels and records minutes. An action item is
-closed by its owner or by 厅办公室.
+closed by its owner or by 厅办公室. A meeting, its invite and its notice are seen by
+厅办公室 and by its participants: the people invited and whoever holds a role in a
+participating unit.
 """
 
 import logging
@@ -32,7 +34,7 @@ from planner.models import (ActionItemStatus, Disclosure, Draft, DraftKind, Even
                             Meeting, MeetingAction, MeetingAttendee, MeetingOpinion,
                             MeetingStatus, MeetingUnit, ObligationStatus, OpinionItem,
                             PressEvent, Role, RoleAssignment, Unit, User)
-from planner.permissions import require
+from planner.permissions import has_any_role, require, roles_of
 from planner.services import (audit, deadlines, events, generated_drafts, holidays,
                               opinions)
 from planner.timeutil import format_cn_date, format_office, now_utc, to_office, to_utc
@@ -331,14 +333,28 @@ def invite(session: Session, meeting_id: int, *, organizer_email: str = "") -> I
                   location=meeting.venue or meeting.online_room, method=method)
 
 
-def invite_file(session: Session, meeting_id: int, *, now: datetime | None = None
-                ) -> tuple[str, bytes]:
-    """The meeting's .ics invite; returns (file name, bytes)."""
+def invite_file(session: Session, meeting_id: int, *, actor: User,
+                now: datetime | None = None) -> tuple[str, bytes]:
+    """Build the meeting's .ics invite; returns (file name, bytes).
+
+    The export is recorded as "meeting.invite_export" with the file name.
+    """
+    meeting = require_viewer(session, actor, meeting_id)
     data = invite(session, meeting_id)
     content = build_invite(data, now=now)
-    logger.info("invite for meeting %s built (sequence %s, %s)", meeting_id, data.sequence,
-                data.method)
-    return invite_filename(data.summary, data.starts_at), content
+
+    name = invite_file_name(meeting)
+    audit.record(session, actor=actor, action="meeting.invite_export", entity="meeting",
+                 entity_id=meeting_id, detail={"file": name, "sequence": data.sequence,
+                                               "method": data.method})
+    logger.info("invite for meeting %s built (sequence %s, %s) by user %s", meeting_id,
+                data.sequence, data.method, actor.id)
+    return name, content
+
+
+def invite_file_name(meeting: Meeting) -> str:
+    """Return the .ics file name of a meeting, known before the invite is built."""
+    return invite_filename(meeting.title, to_office(meeting.starts_at))
 
 
 def organizer(session: Session, meeting: Meeting, fallback_email: str = "") -> Person:
@@ -364,15 +380,50 @@ def notice_document(session: Session, meeting_id: int) -> DraftDocument:
                          date=to_office(meeting.updated_at).date())
 
 
-def notice_docx(session: Session, meeting_id: int) -> tuple[str, bytes]:
-    """The 会议通知 as a GB/T 9704-2012 Word file; returns (file name, bytes)."""
+def notice_docx(session: Session, meeting_id: int, *, actor: User) -> tuple[str, bytes]:
+    """Render the 会议通知 as a GB/T 9704-2012 Word file; returns (file name, bytes).
+
+    The export is recorded as "meeting.notice_export" with the file name.
+    """
+    meeting = require_viewer(session, actor, meeting_id)
     document = notice_document(session, meeting_id)
     data = render_docx(document)
-    logger.info("notice for meeting %s rendered, %d bytes", meeting_id, len(data))
-    return safe_filename(document.title, "docx"), data
+
+    name = notice_filename(meeting)
+    audit.record(session, actor=actor, action="meeting.notice_export", entity="meeting",
+                 entity_id=meeting_id, detail={"file": name, "bytes": len(data)})
+    logger.info("notice for meeting %s rendered, %d bytes, by user %s", meeting_id,
+                len(data), actor.id)
+    return name, data
+
+
+def notice_filename(meeting: Meeting) -> str:
+    """Return the Word file name of the 会议通知, known before the file is rendered."""
+    return safe_filename(t("meeting.notice_title", title=meeting.title), "docx")
 
 
 # --- reading ----------------------------------------------------------------------------
+
+def require_viewer(session: Session, actor: User, meeting_id: int) -> Meeting:
+    """Return the meeting if the actor may see it (厅办公室 or a participant), else raise
+    PermissionDenied."""
+    meeting = get_meeting(session, meeting_id)
+    if not may_view(session, actor, meeting_id):
+        require(session, actor, "view_meeting", CONVENOR_ROLES)
+    return meeting
+
+
+def may_view(session: Session, actor: User, meeting_id: int) -> bool:
+    """Tell whether the actor is 厅办公室, is invited, or holds a role in a participating unit."""
+    if not actor.is_active:
+        return False
+    if has_any_role(session, actor, CONVENOR_ROLES):
+        return True
+    if actor.id in {a.user_id for a in attendees(session, meeting_id)}:
+        return True
+    held_units = {unit_id for _, unit_id in roles_of(session, actor)}
+    return bool(held_units & set(unit_ids_of(session, meeting_id)))
+
 
 def get_meeting(session: Session, meeting_id: int) -> Meeting:
     meeting = session.get(Meeting, meeting_id)

@@ -20,14 +20,17 @@ from planner.filenames import safe_filename
 from planner.i18n import t
 from planner.ical import Invite, Person, build_calendar
 from planner.models import (EventStatus, Meeting, MeetingAttendee, MeetingStatus, MeetingUnit,
-                            PressEvent, User)
-from planner.services import events
+                            PressEvent, Role, User)
+from planner.permissions import require
+from planner.services import audit, events
 from planner.timeutil import combine_office, format_cn_date, now_utc, to_office
 
 logger = logging.getLogger(__name__)
 
 MAX_EXPORT_DAYS = 731
 FEED_DAYS_BEFORE, FEED_DAYS_AFTER = 30, 180
+EXPORT_ROLES = set(Role)      # anyone signed in who holds a role
+CALENDAR_ENTITY = "calendar"
 
 
 @dataclass(frozen=True)
@@ -96,33 +99,60 @@ def by_day(found: list[Entry], period: Period) -> dict[date, list[Entry]]:
     return days
 
 
-def export_ics(session: Session, *, start: date, end: date,
+def export_ics(session: Session, *, actor: User, start: date, end: date,
                filters: CalendarFilter | None = None,
                now: datetime | None = None) -> tuple[str, bytes]:
-    """Export every entry of the range as one .ics file; returns (file name, bytes)."""
+    """Export every entry of the range as one .ics file; returns (file name, bytes).
+
+    Anyone signed in with a role may export; the export is recorded as "schedule.export".
+    """
+    require(session, actor, "calendar_export", EXPORT_ROLES)
+    check_range(start, end)
+
+    found = entries(session, start=start, end=end, filters=filters)
+    data = build_calendar([_invite(entry) for entry in found], now=now)
+
+    name = export_filename(start, end)
+    audit.record(session, actor=actor, action="schedule.export", entity=CALENDAR_ENTITY,
+                 entity_id=None, detail={"file": name, "start": start, "end": end,
+                                         "entries": len(found), "filters": _filter_detail(filters)})
+    logger.info("calendar export %s to %s: %d entries, %d bytes, by user %s", start, end,
+                len(found), len(data), actor.id)
+    return name, data
+
+
+def check_range(start: date, end: date) -> None:
+    """Refuse a reversed range or one longer than MAX_EXPORT_DAYS (InvalidInput)."""
     if end < start:
         raise InvalidInput("calendar.range_reversed", start=format_cn_date(start),
                            end=format_cn_date(end))
     if (end - start).days >= MAX_EXPORT_DAYS:
         raise InvalidInput("calendar.range_too_long", limit=MAX_EXPORT_DAYS)
 
-    found = entries(session, start=start, end=end, filters=filters)
-    data = build_calendar([_invite(entry) for entry in found], now=now)
-    logger.info("calendar export %s to %s: %d entries, %d bytes", start, end, len(found),
-                len(data))
-    return safe_filename(f"{t('calendar.export_name')}_{start}_{end}", "ics"), data
+
+def export_filename(start: date, end: date) -> str:
+    """Return the .ics file name of a range export, known before the file is built."""
+    return safe_filename(f"{t('calendar.export_name')}_{start}_{end}", "ics")
 
 
-def person_feed(session: Session, *, user: User, now: datetime | None = None
+def person_feed(session: Session, *, actor: User, now: datetime | None = None
                 ) -> tuple[str, bytes]:
-    """Build the person's own calendar: their events and meetings from a month back to half
-    a year ahead, cancelled ones included so a subscribed calendar removes them."""
-    today = to_office(now or now_utc()).date()
-    filters = CalendarFilter(person=user.display_name, include_cancelled=True)
-    found = entries(session, start=today - timedelta(days=FEED_DAYS_BEFORE),
-                    end=today + timedelta(days=FEED_DAYS_AFTER), filters=filters)
-    data = build_calendar([_invite(entry) for entry in found], now=now)
-    return safe_filename(f"{t('calendar.feed_name')}_{user.display_name}", "ics"), data
+    """Build the actor's own calendar file; returns (file name, bytes).
+
+    The export is recorded as "schedule.export" with the file name.
+    """
+    require(session, actor, "calendar_export", EXPORT_ROLES)
+    name, data = _feed(session, actor, now)
+
+    audit.record(session, actor=actor, action="schedule.export", entity=CALENDAR_ENTITY,
+                 entity_id=None, detail={"file": name, "feed_of": actor.id})
+    logger.info("calendar feed of user %s built, %d bytes", actor.id, len(data))
+    return name, data
+
+
+def feed_filename(user: User) -> str:
+    """Return the .ics file name of a person's own calendar, known before it is built."""
+    return safe_filename(f"{t('calendar.feed_name')}_{user.display_name}", "ics")
 
 
 def write_feeds(session: Session, *, folder: Path, now: datetime | None = None) -> list[Path]:
@@ -138,10 +168,15 @@ def write_feeds(session: Session, *, folder: Path, now: datetime | None = None) 
     for user in session.exec(select(User).where(User.is_active).order_by(User.username)):
         target = folder / safe_filename(user.username, "ics")
         partial = target.with_suffix(".ics.partial")
-        partial.write_bytes(person_feed(session, user=user, now=now)[1])
+        partial.write_bytes(_feed(session, user, now)[1])
         partial.replace(target)
         written.append(target)
 
+    # The operator's command runs on the server without an app account, so no role can be
+    # checked; the row (actor None, shown without a person) still lists the files written.
+    audit.record(session, actor=None, action="schedule.export", entity=CALENDAR_ENTITY,
+                 entity_id=None, detail={"folder": str(folder),
+                                         "files": [path.name for path in written]})
     logger.info("wrote %d calendar feeds into %s", len(written), folder)
     return written
 
@@ -157,6 +192,23 @@ def people_names(session: Session) -> list[str]:
 
 
 # --- helpers ----------------------------------------------------------------------------
+
+def _feed(session: Session, user: User, now: datetime | None) -> tuple[str, bytes]:
+    """Build the person's events and meetings from a month back to half a year ahead, cancelled
+    ones included so a subscribed calendar removes them."""
+    today = to_office(now or now_utc()).date()
+    filters = CalendarFilter(person=user.display_name, include_cancelled=True)
+    found = entries(session, start=today - timedelta(days=FEED_DAYS_BEFORE),
+                    end=today + timedelta(days=FEED_DAYS_AFTER), filters=filters)
+    data = build_calendar([_invite(entry) for entry in found], now=now)
+    return feed_filename(user), data
+
+
+def _filter_detail(filters: CalendarFilter | None) -> dict:
+    filters = filters or CalendarFilter()
+    return {"person": filters.person, "unit_id": filters.unit_id,
+            "include_cancelled": filters.include_cancelled}
+
 
 def _days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
