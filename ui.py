@@ -134,7 +134,7 @@ def sign_in_pages(pages: list) -> list:
 
     Without this, a reload of /drafts after the session ended would meet "page not found".
     """
-    return [st.Page(SIGN_IN_PAGE, title=t("nav.sign_in"), icon="🔑",
+    return [st.Page(SIGN_IN_PAGE, title=t("nav.sign_in"), icon=":material/login:",
                     url_path=page.url_path or HOME_URL_PATH, default=not page.url_path)
             for page in pages]
 

@@ -20,7 +20,7 @@ with ui.db_session() as session:
     rows = drafts.list_drafts(session)
 if not rows:
     st.info(t("draft_page.none"))
-    st.page_link("views/policies.py", label=t("draft_page.go_policies"), icon="📄")
+    st.page_link("views/policies.py", label=t("draft_page.go_policies"), icon=":material/description:")
     st.stop()
 
 ids = [row.id for row in rows]

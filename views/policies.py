@@ -158,4 +158,4 @@ for column, kind in ((make_left, DraftKind.INTERPRETATION), (make_right, DraftKi
         if draft is not None:
             st.session_state["drafts_selected"] = draft.id
             st.success(t("policy_page.draft_made", title=draft.title))
-            st.page_link("views/drafts.py", label=t("policy_page.go_edit"), icon="✍️")
+            st.page_link("views/drafts.py", label=t("policy_page.go_edit"), icon=":material/edit_note:")

@@ -33,7 +33,7 @@ if selected is not None and selected not in names:
                               status=ui.label("draft.status", opened.status)), **names}
 if not names:
     st.info(t("review_page.nothing_waiting"))
-    st.page_link("views/queue.py", label=t("nav.queue"), icon="📥")
+    st.page_link("views/queue.py", label=t("nav.queue"), icon=":material/inbox:")
     st.stop()
 
 ids = list(names)
