@@ -12,7 +12,9 @@ from planner.models import Role
 
 configure_logging()
 
-st.set_page_config(page_title=t("app.title"), page_icon=":material/campaign:", layout="wide")
+# No page_icon: a Material page icon is fetched from a public font server, which an
+# intranet cannot reach; the default icon ships with Streamlit.
+st.set_page_config(page_title=t("app.title"), layout="wide")
 
 # Material icons ship with Streamlit's front end, so they show without an emoji font.
 sections = {

@@ -136,7 +136,10 @@ def show_item(item, forwarded: list[int], responses) -> None:
                   severity=label("severity", item.severity),
                   category=ui.escape_md(item.category or "—")))
     if item.link:
-        st.caption(t("opinion_page.link", link=ui.escape_md(item.link)))
+        # Shown as code so Streamlit neither renders nor auto-links it: an escaped URL
+        # would turn into a link to the wrong host.
+        st.caption(t("opinion_page.link", link=""))
+        st.code(item.link, language=None)
     if item.nature:
         st.markdown(t("opinion_page.assessment", nature=label("nature", item.nature),
                       trend=label("trend", item.trend), risk=label("risk", item.risk)))

@@ -13,16 +13,34 @@ PENDING_KEY = "policies_pending_import"
 st.title(t("nav.policies"))
 
 
-def show_structure(sections: list[ParsedSection], depth: int = 0) -> None:
+# A preview of thousands of headings freezes the browser, so only the first ones are drawn.
+STRUCTURE_PREVIEW_LIMIT = 400
+
+
+def _outline(sections: list[ParsedSection], depth: int = 0):
     for section in sections:
+        yield depth, section
+        yield from _outline(section.children, depth + 1)
+
+
+def show_structure(sections: list[ParsedSection]) -> None:
+    """Draw the heading tree as one Markdown block per run of headings, tables in between."""
+    lines: list[str] = []
+    total = sum(1 for _ in _outline(sections))
+    for shown, (depth, section) in enumerate(_outline(sections)):
+        if shown >= STRUCTURE_PREVIEW_LIMIT:
+            break
         if section.kind == "table" and section.rows:
-            st.dataframe(section.rows, hide_index=True, use_container_width=True)
+            st.markdown("  \n".join(lines))
+            lines = []
+            st.dataframe(section.rows, hide_index=True, width="stretch")
             continue
-        heading = f"{section.label}{section.heading}".strip() or section.text[:40]
-        indent = "\u3000" * (depth * 2)
-        st.markdown(f"{indent}**{ui.escape_md(heading)}**" if depth == 0
-                    else f"{indent}{ui.escape_md(heading)}")
-        show_structure(section.children, depth + 1)
+        heading = ui.escape_md(f"{section.label}{section.heading}".strip() or section.text[:40])
+        lines.append(f"**{heading}**" if depth == 0 else "\u3000" * (depth * 2) + heading)
+    st.markdown("  \n".join(lines))
+    if total > STRUCTURE_PREVIEW_LIMIT:
+        st.caption(t("policy_page.structure_truncated", shown=STRUCTURE_PREVIEW_LIMIT,
+                     total=total))
 
 
 def fields_form(form_key: str, parsed: ParsedPolicy | None, stored=None
