@@ -39,7 +39,7 @@ HOME_URL_PATH = "workbench"
 
 @st.cache_resource
 def get_engine() -> Engine:
-    """One engine per server process, migrated to the newest schema on first use."""
+    """Return the one engine of this server process, migrated to the newest schema on first use."""
     engine = make_engine()
     migrate(engine)
     return engine
@@ -47,7 +47,7 @@ def get_engine() -> Engine:
 
 @contextmanager
 def db_session() -> Iterator[Session]:
-    """A transaction for a page; stops the page when nobody is signed in.
+    """Open a transaction for a page, and stop the page when no user is signed in.
 
     app.py shows only the sign-in page until someone signs in. The screens live in views/,
     not pages/, because Streamlit runs a file of a pages/ folder next to app.py on its own
@@ -62,7 +62,8 @@ def db_session() -> Iterator[Session]:
 
 
 def current_actor(session: Session) -> User:
-    """The signed-in user; PermissionDenied when nobody is signed in or the account is off."""
+    """Return the signed-in user; raise PermissionDenied when no user is signed in or the
+    account is deactivated."""
     user_id = st.session_state.get(USER_KEY)
     user = session.get(User, user_id) if user_id is not None else None
     if user is None or not user.is_active:
@@ -71,7 +72,7 @@ def current_actor(session: Session) -> User:
 
 
 def signed_in_user() -> User | None:
-    """The signed-in user for this browser session, or None (then the sign-in page shows).
+    """Return the signed-in user of this browser session, or None (the sign-in page shows).
 
     An account deactivated or deleted since sign-in ends the session here.
     """
@@ -187,7 +188,7 @@ def show_identity(user: User) -> list[users.HeldRole]:
 
 
 def signed_in_has_role(role: Role) -> bool:
-    """Whether to offer a button; the service behind it checks the role again."""
+    """Return whether to offer a button; the service behind it checks the role again."""
     with db_session() as session:
         return has_role(session, current_actor(session), role)
 

@@ -26,9 +26,8 @@ from sqlalchemy import Engine, insert
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
+from bench.pages import point_app_at
 from planner import deadlines as rules
-from planner.config import get_settings
-from planner.db import make_engine, migrate
 from planner.models import Obligation, ObligationStatus, Role, RoleAssignment, Unit, User
 from planner.services import deadlines
 from planner.timeutil import now_utc
@@ -233,7 +232,7 @@ def run(runs: int, write: bool) -> int:
     Returns 1 when a median rerun is over the target, else 0.
     """
     with tempfile.TemporaryDirectory(prefix="planner-bench-board-") as folder:
-        engine = _point_app_at(f"sqlite:///{Path(folder) / 'bench.db'}", folder)
+        engine = point_app_at(f"sqlite:///{Path(folder) / 'bench.db'}", folder)
         started = time.perf_counter()
         data = build(engine)
         build_s = time.perf_counter() - started
@@ -252,16 +251,6 @@ def run(runs: int, write: bool) -> int:
     for name in slow:
         print(f"over target: {name}", file=sys.stderr)
     return 1 if slow else 0
-
-
-def _point_app_at(url: str, folder: str) -> Engine:
-    os.environ["PLANNER_DATABASE_URL"] = url
-    os.environ["PLANNER_SECRETS_FILE"] = str(Path(folder) / "no-secrets.toml")
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    engine = make_engine(url)
-    migrate(engine)
-    return engine
 
 
 def main() -> int:

@@ -27,9 +27,7 @@ from sqlalchemy import Engine, insert
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from bench.pages import Scenario, Timings, time_once, time_reruns
-from planner.config import get_settings
-from planner.db import make_engine, migrate
+from bench.pages import Scenario, Timings, point_app_at, time_once, time_reruns
 from planner.models import (EventKind, EventStatus, Meeting, MeetingAttendee, MeetingStatus,
                             OpinionItem, OpinionSeverity, OpinionSource, OpinionStatus,
                             OpinionUnit, PressEvent, Role, RoleAssignment, Unit, User)
@@ -282,7 +280,7 @@ def run(runs: int, write: bool) -> int:
     Returns 1 when a page median is over 300 ms or the export median over 2 s, else 0.
     """
     with tempfile.TemporaryDirectory(prefix="planner-bench-opinions-") as folder:
-        engine = _point_app_at(f"sqlite:///{Path(folder) / 'bench.db'}", folder)
+        engine = point_app_at(f"sqlite:///{Path(folder) / 'bench.db'}", folder)
         started = time.perf_counter()
         data = build(engine)
         build_s = time.perf_counter() - started
@@ -304,16 +302,6 @@ def run(runs: int, write: bool) -> int:
     for name in slow:
         print(f"over target: {name}", file=sys.stderr)
     return 1 if slow else 0
-
-
-def _point_app_at(url: str, folder: str) -> Engine:
-    os.environ["PLANNER_DATABASE_URL"] = url
-    os.environ["PLANNER_SECRETS_FILE"] = str(Path(folder) / "no-secrets.toml")
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    engine = make_engine(url)
-    migrate(engine)
-    return engine
 
 
 def main() -> int:

@@ -365,7 +365,7 @@ def run(runs: int, write: bool, database_url: str | None = None) -> int:
     """
     with tempfile.TemporaryDirectory(prefix="planner-bench-") as folder:
         url = database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
-        engine = _point_app_at(url, folder)
+        engine = point_app_at(url, folder)
         started = time.perf_counter()
         data = build(engine)
         build_s = time.perf_counter() - started
@@ -388,7 +388,8 @@ def run(runs: int, write: bool, database_url: str | None = None) -> int:
     return 1 if slow else 0
 
 
-def _point_app_at(url: str, folder: str) -> Engine:
+def point_app_at(url: str, folder: str) -> Engine:
+    """Point the app (settings, cached engine) at `url`, migrated, for AppTest runs."""
     os.environ["PLANNER_DATABASE_URL"] = url
     os.environ["PLANNER_SECRETS_FILE"] = str(Path(folder) / "no-secrets.toml")
     get_settings.cache_clear()

@@ -59,7 +59,7 @@ class Disclosure(StrEnum):
 
 
 class DraftStatus(StrEnum):
-    """The review (三审) states; planner.services.review holds the allowed transitions."""
+    """The review (三审) states. planner.services.review declares the allowed transitions."""
 
     DRAFT = "draft"                    # 草稿
     PENDING_FIRST = "pending_first"    # 待初审

@@ -22,7 +22,7 @@ def roles_of(session: Session, user: User) -> set[tuple[Role, int]]:
 
 
 def has_role(session: Session, user: User, role: Role, unit_id: int | None = None) -> bool:
-    """True if the user holds `role` (in `unit_id`, when given). 管理员 is not implied."""
+    """Return True if the user has `role` (in `unit_id`, when given). 管理员 is not implied."""
     if not user.is_active:
         return False
     held = roles_of(session, user)
@@ -38,7 +38,7 @@ def has_any_role(session: Session, user: User, roles: set[Role],
 
 def require(session: Session, user: User | None, action: str, roles: set[Role],
             unit_id: int | None = None) -> None:
-    """Raise PermissionDenied unless the user holds one of `roles` (in `unit_id`, if given).
+    """Raise PermissionDenied unless the user has one of `roles` (in `unit_id`, if given).
 
     `action` is a catalog key under [actions] naming what was attempted, so the
     message says what was refused and which roles may do it.

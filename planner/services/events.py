@@ -48,7 +48,8 @@ def check_booking(session: Session, data: EventInput, *, exclude_id: int | None 
                   ) -> list[str]:
     """Return warnings for a booking: weekend, holiday, unknown year, and double bookings.
 
-    Warnings never block saving: the office may hold an event on a Saturday on purpose.
+    The warnings do not block saving (create_event does not call this), because the office
+    may hold an event on a Saturday on purpose.
     """
     _validate(data)
     calendar = holidays.calendar(session)

@@ -414,12 +414,14 @@ def categories(session: Session) -> list[str]:
 
 
 def office_unit_id(session: Session, actor: User) -> int | None:
-    """The unit in which the actor acts as 厅办公室, their own unit first; None if none."""
+    """Return the unit in which the actor acts as 厅办公室 (their own unit first), or None."""
     if not actor.is_active:
         return None
     units = sorted(unit_id for role, unit_id in roles_of(session, actor)
                    if role == Role.GENERAL_OFFICE)
-    return actor.unit_id if actor.unit_id in units else (units[0] if units else None)
+    if actor.unit_id in units:
+        return actor.unit_id
+    return units[0] if units else None
 
 
 def source_label(item: OpinionItem) -> str:
