@@ -34,6 +34,7 @@ class Settings:
     allow_author_first_review: bool = False   # may the author do the 初审 of their own draft
     auth_mode: str = "password"           # "password", or "oidc" for Streamlit's st.login
     oidc_provider: str = ""               # [auth.<name>] block in secrets.toml; "" = [auth]
+    event_norm_minutes: int = 60          # a 新闻发布会 longer than this is flagged
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,16 @@ def get_settings() -> Settings:
         allow_author_first_review=_flag("allow_author_first_review", secrets),
         auth_mode=_auth_mode(secrets),
         oidc_provider=_lookup("oidc_provider", secrets, ""),
+        event_norm_minutes=_bounded_int("event_norm_minutes", secrets, 60, 10, 600),
     )
+
+
+def _bounded_int(key: str, secrets: dict, default: int, low: int, high: int) -> int:
+    raw = _lookup(key, secrets, str(default)).strip()
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise InvalidInput("config.number_invalid", key=key, env=f"PLANNER_{key.upper()}",
+                           value=raw, low=low, high=high)
+    return int(raw)
 
 
 def _idle_minutes(secrets: dict) -> int:
@@ -151,6 +161,7 @@ class LlmSettings:
     api_key: str = field(default="", repr=False)
     model: str = ""
     internal: bool = False      # inside the office network: 不公开 text may be sent there
+    timeout_seconds: int = 60   # per request; a slower answer ends with a message
 
     @property
     def configured(self) -> bool:
@@ -164,4 +175,5 @@ def get_llm_settings() -> LlmSettings:
     return LlmSettings(base_url=_lookup("llm_base_url", secrets, "").strip(),
                        api_key=_lookup("llm_api_key", secrets, ""),
                        model=_lookup("llm_model", secrets, "").strip(),
-                       internal=_flag("llm_internal", secrets))
+                       internal=_flag("llm_internal", secrets),
+                       timeout_seconds=_bounded_int("llm_timeout", secrets, 60, 1, 600))

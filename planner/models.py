@@ -48,6 +48,12 @@ class DraftKind(StrEnum):
     MEETING_NOTICE = "meeting_notice"      # 会议通知
     MEETING_MINUTES = "meeting_minutes"    # 会议纪要
     OPINION_REPORT = "opinion_report"      # 舆情监测报告
+    PRESS_PLAN = "press_plan"              # 发布会方案
+    PRESS_RELEASE = "press_release"        # 新闻通稿
+    ANSWER_BRIEF = "answer_brief"          # 答问口径 (tiered questions for an event)
+    EVENT_PREVIEW = "event_preview"        # 访谈预告 / 发布会预告
+    TRANSCRIPT = "transcript"              # 文字实录
+    ACTIVITY_INFO = "activity_info"        # 重要政务活动信息
 
 
 class Disclosure(StrEnum):
@@ -213,6 +219,15 @@ class DraftSection(SQLModel, table=True):
     body: str = Field(default="", sa_type=sa.Text)      # section text, or the answer
     source_ref: str = Field(default="", max_length=500)  # 依据: the policy part it came from
     version: int = 1
+    # Co-editing: the owner (the draft's author) assigns a section to an expert; a
+    # read-only section is edited by the owner alone.
+    assignee_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL",
+                                    index=True)
+    read_only: bool = False
+    # 答问口径 only: the question's tier (AnswerTier), 答题要点 and 避免的表述.
+    tier: str = Field(sa_type=_code(), default="")
+    key_points: str = Field(default="", sa_type=sa.Text)
+    avoid_phrasing: str = Field(default="", sa_type=sa.Text)
     updated_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     updated_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
 
@@ -235,6 +250,13 @@ class PressEvent(SQLModel, table=True):
     invited_media: str = Field(default="", sa_type=sa.Text)
     agenda: str = Field(default="", sa_type=sa.Text)
     policy_id: int | None = Field(default=None, foreign_key="policy.id", ondelete="SET NULL")
+    guests: str = Field(default="", sa_type=sa.Text)       # 嘉宾, one per line: 姓名 职务
+    experts: str = Field(default="", sa_type=sa.Text)      # 专家, one per line: 姓名 职务
+    question_channel: str = Field(default="", max_length=500)   # 预告: where to send questions
+    cancel_reason: str = Field(default="", sa_type=sa.Text)
+    held_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    archived_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="SET NULL")
     created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
@@ -244,7 +266,9 @@ class EventDraftLink(SQLModel, table=True):
     __tablename__ = "event_draft_link"
 
     event_id: int = Field(foreign_key="press_event.id", ondelete="CASCADE", primary_key=True)
-    draft_id: int = Field(foreign_key="draft.id", ondelete="CASCADE", primary_key=True)
+    draft_id: int = Field(foreign_key="draft.id", ondelete="CASCADE", primary_key=True,
+                          index=True)
+    role: str = Field(sa_type=_code(), default="")   # EventDocument code, "" for a plain link
 
 
 class ReviewDecision(SQLModel, table=True):
@@ -288,6 +312,283 @@ class HolidayOverride(SQLModel, table=True):
     is_workday: bool              # True: 调休上班; False: a day off
     name: str = Field(default="", max_length=64)          # e.g. 春节
     reference: str = Field(default="", max_length=300)    # the notice, e.g. 国办发明电〔2026〕N号
+    created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+# --- Co-editing and AI assistance (issue 6) ----------------------------------------------
+
+
+class VersionOrigin(StrEnum):
+    """How a section version came about; shown in the version history."""
+
+    CREATE = "create"      # the text the draft was created with
+    EDIT = "edit"          # typed and saved
+    MERGE = "merge"        # a conflict resolved by merging
+    RESTORE = "restore"    # an older version restored
+    IMPORT = "import"      # imported from a Word file (round trip)
+    AI = "ai"              # an AI suggestion accepted (AI-drafted)
+
+
+class ConflictState(StrEnum):
+    NONE = ""               # an ordinary version
+    OPEN = "open"           # a save based on an older version, kept and awaiting a choice
+    RESOLVED = "resolved"   # the editor chose merge, keep theirs or take the other
+
+
+class DraftSectionVersion(SQLModel, table=True):
+    """Every save of a section, with author and time; nothing here is updated but the
+    conflict state. `number` is the section version the save produced; a conflicting save
+    (conflict_state open/resolved) did not become current and has no number."""
+
+    __tablename__ = "draft_section_version"
+    __table_args__ = (sa.Index("ix_draft_section_version_section_number", "section_id",
+                               "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    section_id: int = Field(foreign_key="draft_section.id", ondelete="CASCADE", index=True)
+    draft_id: int = Field(foreign_key="draft.id", ondelete="CASCADE", index=True)
+    number: int | None = None
+    base_number: int | None = None      # the version the editor started from
+    title: str = Field(default="", sa_type=sa.Text)
+    body: str = Field(default="", sa_type=sa.Text)
+    origin: str = Field(sa_type=_code(), default=VersionOrigin.EDIT)
+    conflict_state: str = Field(sa_type=_code(), default=ConflictState.NONE)
+    resolution: str = Field(sa_type=_code(), default="")   # merge / keep_mine / take_theirs
+    ai_suggestion_id: int | None = Field(default=None, foreign_key="ai_suggestion.id",
+                                         ondelete="SET NULL")
+    note: str = Field(default="", sa_type=sa.Text)   # e.g. tracked insertions kept on import
+    author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL",
+                                  index=True)
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class SectionComment(SQLModel, table=True):
+    """A comment on a section; a reply has parent_id; resolving applies to the thread."""
+
+    __tablename__ = "section_comment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = Field(foreign_key="draft.id", ondelete="CASCADE", index=True)
+    section_id: int = Field(foreign_key="draft_section.id", ondelete="CASCADE", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="section_comment.id",
+                                  ondelete="CASCADE")
+    body: str = Field(sa_type=sa.Text)
+    author_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+    resolved_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    resolved_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+
+
+class AiAction(StrEnum):
+    DRAFT = "draft"            # draft a section from the policy text
+    QUESTIONS = "questions"    # anticipated questions with answers citing clauses
+    POLISH = "polish"          # polish wording
+    SUMMARISE = "summarise"    # summarise an opinion item
+
+
+class SuggestionStatus(StrEnum):
+    PENDING = "pending"        # shown to the expert, not yet decided
+    ACCEPTED = "accepted"      # became a section version (origin ai)
+    DISCARDED = "discarded"
+    STOPPED = "stopped"        # the stream was stopped; the partial text may still be taken
+
+
+class AiSuggestion(SQLModel, table=True):
+    """What the model returned for one action on one section, and what became of it."""
+
+    __tablename__ = "ai_suggestion"
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int | None = Field(default=None, foreign_key="draft.id", ondelete="CASCADE",
+                                 index=True)
+    section_id: int | None = Field(default=None, foreign_key="draft_section.id",
+                                   ondelete="CASCADE", index=True)
+    opinion_id: int | None = Field(default=None, foreign_key="opinion_item.id",
+                                   ondelete="CASCADE")
+    action: str = Field(sa_type=_code())
+    model: str = Field(default="", max_length=200)
+    endpoint_internal: bool = False
+    text: str = Field(default="", sa_type=sa.Text)
+    citations_json: str = Field(default="", sa_type=sa.Text)   # citation check results
+    status: str = Field(sa_type=_code(), default=SuggestionStatus.PENDING)
+    base_number: int | None = None     # the section version the suggestion was made on
+    created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+    decided_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    decided_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+# --- Press events in depth and online interviews (issue 7) ---------------------------------
+
+
+class EventDocument(StrEnum):
+    """The documents an event links to, each a draft going through the review."""
+
+    PLAN = "plan"                  # 发布会方案
+    PRESS_RELEASE = "press_release"  # 新闻通稿
+    ANSWER_BRIEF = "answer_brief"  # 答问口径
+    PREVIEW = "preview"            # 访谈预告 / 发布会预告
+    TRANSCRIPT = "transcript"      # 文字实录
+    ACTIVITY_INFO = "activity_info"  # 重要政务活动信息
+
+
+class AnswerTier(StrEnum):
+    MUST = "must"          # 必答
+    LIKELY = "likely"      # 可能问
+    RESERVE = "reserve"    # 备答
+
+
+class EventStatusChange(SQLModel, table=True):
+    """One step in an event's life, including 延期 (the times before and after) and
+    已取消 (the reason)."""
+
+    __tablename__ = "event_status_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="press_event.id", ondelete="CASCADE", index=True)
+    action: str = Field(sa_type=_code())      # approve, announce, hold, archive, cancel, postpone
+    from_status: str = Field(sa_type=_code())
+    to_status: str = Field(sa_type=_code())
+    reason: str = Field(default="", sa_type=sa.Text)
+    old_starts_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    new_starts_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    actor_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class MediaContact(SQLModel, table=True):
+    """A reusable media contact. Phone and e-mail are personal data: only the office sees
+    them (planner.services.media)."""
+
+    __tablename__ = "media_contact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    outlet: str = Field(max_length=200, index=True)     # 媒体
+    reporter: str = Field(default="", max_length=100)   # 记者
+    phone: str = Field(default="", max_length=64)
+    email: str = Field(default="", max_length=254)
+    note: str = Field(default="", sa_type=sa.Text)
+    is_active: bool = True
+    created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class MediaInviteStatus(StrEnum):
+    INVITED = "invited"        # 已邀请
+    CONFIRMED = "confirmed"    # 已确认
+    DECLINED = "declined"      # 已婉拒
+
+
+class EventMediaInvite(SQLModel, table=True):
+    __tablename__ = "event_media_invite"
+
+    event_id: int = Field(foreign_key="press_event.id", ondelete="CASCADE", primary_key=True)
+    contact_id: int = Field(foreign_key="media_contact.id", ondelete="CASCADE",
+                            primary_key=True, index=True)
+    status: str = Field(sa_type=_code(), default=MediaInviteStatus.INVITED)
+    invited_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+    answered_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    invited_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+
+
+class EventAttachment(SQLModel, table=True):
+    """A photo or file attached after the event; the bytes live in the database, so a
+    backup carries them."""
+
+    __tablename__ = "event_attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="press_event.id", ondelete="CASCADE", index=True)
+    file_name: str = Field(max_length=255)
+    content_type: str = Field(default="", max_length=100)
+    size_bytes: int = 0
+    sha256: str = Field(default="", max_length=64)
+    data: bytes = Field(sa_type=sa.LargeBinary)
+    uploaded_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    uploaded_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class AnswerLibraryEntry(SQLModel, table=True):
+    """答问口径库: one approved question and answer, reusable in later events."""
+
+    __tablename__ = "answer_library_entry"
+    __table_args__ = (sa.UniqueConstraint("draft_id", "section_key", "review_round",
+                                          name="uq_answer_library_source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    question: str = Field(sa_type=sa.Text)
+    answer: str = Field(sa_type=sa.Text)
+    key_points: str = Field(default="", sa_type=sa.Text)
+    sources: str = Field(default="", max_length=500)        # cited clauses, e.g. 二、（三）
+    avoid_phrasing: str = Field(default="", sa_type=sa.Text)
+    tier: str = Field(sa_type=_code(), default="")
+    search_text: str = Field(default="", sa_type=sa.Text)   # question+answer+points, for search
+    policy_id: int | None = Field(default=None, foreign_key="policy.id", ondelete="SET NULL",
+                                  index=True)
+    policy_hash: str = Field(default="", max_length=64)     # the cited policy's text then
+    event_id: int | None = Field(default=None, foreign_key="press_event.id",
+                                 ondelete="SET NULL", index=True)
+    draft_id: int | None = Field(default=None, foreign_key="draft.id", ondelete="SET NULL")
+    section_key: str = Field(default="", max_length=64)
+    review_round: int = 0
+    approved_at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class InterviewPlan(SQLModel, table=True):
+    """访谈计划: an annual (quarter None) or quarterly plan of online interviews."""
+
+    __tablename__ = "interview_plan"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=300)
+    year: int
+    quarter: int | None = None
+    note: str = Field(default="", sa_type=sa.Text)
+    created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class InterviewPlanEntry(SQLModel, table=True):
+    __tablename__ = "interview_plan_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="interview_plan.id", ondelete="CASCADE", index=True)
+    topic: str = Field(max_length=300)
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", ondelete="SET NULL")
+    target_month: int        # 1-12, in the plan's year
+    guests: str = Field(default="", sa_type=sa.Text)
+    note: str = Field(default="", sa_type=sa.Text)
+    event_id: int | None = Field(default=None, foreign_key="press_event.id",
+                                 ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
+class QuestionStatus(StrEnum):
+    REGISTERED = "registered"   # 已登记
+    ASSIGNED = "assigned"       # 已分配
+    ANSWERED = "answered"       # 已答复
+    DECLINED = "declined"       # 不予答复 (with a reason)
+
+
+class InterviewQuestion(SQLModel, table=True):
+    """A question submitted before an online interview (网友提问)."""
+
+    __tablename__ = "interview_question"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="press_event.id", ondelete="CASCADE", index=True)
+    asker: str = Field(default="", max_length=100)     # the asker's name or nickname
+    text: str = Field(sa_type=sa.Text)
+    submitted_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    assignee: str = Field(default="", max_length=100)  # the guest who answers
+    status: str = Field(sa_type=_code(), default=QuestionStatus.REGISTERED, index=True)
+    answer: str = Field(default="", sa_type=sa.Text)
+    answer_mode: str = Field(sa_type=_code(), default="")   # live (现场) / written (书面)
+    answered_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    answered_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
 
