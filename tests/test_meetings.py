@@ -222,6 +222,19 @@ def test_invite_more_adds_people_and_raises_sequence(session, office):
     assert meetings.get_meeting(session, meeting.id).sequence == 1
 
 
+def test_invite_more_without_new_people_keeps_sequence(session, office):
+    meeting = convened(session, office)
+    present = [a.user_id for a in meetings.attendees(session, meeting.id) if a.user_id]
+    units = meetings.unit_ids_of(session, meeting.id)
+
+    with pytest.raises(InvalidInput) as error:
+        meetings.invite_more(session, actor=office.clerk, meeting_id=meeting.id,
+                             unit_ids=units, user_ids=present)
+
+    assert "没有新增" in error.value.message
+    assert meetings.get_meeting(session, meeting.id).sequence == 0
+
+
 # --- invites, parsed back ---------------------------------------------------------------
 
 def test_invite_request_fields(session, office):

@@ -24,7 +24,7 @@ from planner.models import (AuditEntry, HolidayOverride, Policy, PolicySection, 
                             UnitKind)
 from planner.services import accounts, audit, policies, seed
 from tests import factories
-from tests.conftest import SICHUAN
+from tests.conftest import FIXTURES, SICHUAN
 from tests.db_helpers import snapshot
 
 WRITER_TITLE = "并发写入测试政策"
@@ -474,3 +474,20 @@ def test_manifest_is_json_with_utc_time(backed_up):
 
     assert manifest["created_at"].endswith("+00:00")
     assert json.loads(json.dumps(manifest)) == manifest
+
+
+def test_cli_output_into_closed_pipe_ends_quietly():
+    # `python -m planner parse FILE | head -1`: the reader closes the pipe early.
+    import subprocess
+    import sys
+
+    project = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen([sys.executable, "-m", "planner", "parse", str(FIXTURES / "P08_guoling-711_zhengfu-xinxi-gongkai-tiaoli-2019.txt")],
+                               cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.read(16)
+    process.stdout.close()
+    stderr = process.stderr.read().decode("utf-8", "replace")
+    process.wait(timeout=60)
+
+    assert "Traceback" not in stderr
+    assert "BrokenPipeError" not in stderr

@@ -167,14 +167,17 @@ def invite_more(session: Session, *, actor: User, meeting_id: int,
     meeting = get_meeting(session, meeting_id)
     _move(meeting, Step.INVITE_MORE)
 
-    _add_units(session, meeting.id, unit_ids or [])
+    added_units = _add_units(session, meeting.id, unit_ids or [])
     added = _add_attendees(session, meeting.id,
                            resolve_attendees(session, user_ids or [], guests))
+    if not added_units and not added:
+        # An unchanged invite must not go out again with a higher SEQUENCE.
+        raise InvalidInput("meeting.nothing_added")
     meeting.sequence += 1
     session.add(meeting)
 
     audit.record(session, actor=actor, action="meeting.invite_more", entity="meeting",
-                 entity_id=meeting.id, detail={"unit_ids": unit_ids or [],
+                 entity_id=meeting.id, detail={"unit_ids": added_units,
                                                "people": [a.name for a in added]})
     return meeting
 
@@ -555,8 +558,10 @@ def _apply(meeting: Meeting, data: MeetingInput) -> None:
     meeting.online_room = data.online_room.strip()
 
 
-def _add_units(session: Session, meeting_id: int, unit_ids: list[int]) -> None:
+def _add_units(session: Session, meeting_id: int, unit_ids: list[int]) -> list[int]:
+    """Add the units not yet convened; return the ids added."""
     present = set(unit_ids_of(session, meeting_id))
+    added = []
     for unit_id in dict.fromkeys(unit_ids):
         if unit_id in present:
             continue
@@ -564,6 +569,8 @@ def _add_units(session: Session, meeting_id: int, unit_ids: list[int]) -> None:
             raise NotFound("opinion.unit_not_found", id=unit_id)
         session.add(MeetingUnit(meeting_id=meeting_id, unit_id=unit_id))
         present.add(unit_id)
+        added.append(unit_id)
+    return added
 
 
 def _add_attendees(session: Session, meeting_id: int,
