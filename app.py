@@ -26,6 +26,9 @@ sections = {
         st.Page("views/policies.py", title=t("nav.policies"), icon=":material/description:"),
         st.Page("views/drafts.py", title=t("nav.drafts"), icon=":material/edit_note:"),
         st.Page("views/events.py", title=t("nav.events"), icon=":material/campaign:"),
+        st.Page("views/interviews.py", title=t("nav.interviews"), icon=":material/podcasts:"),
+        st.Page("views/answer_library.py", title=t("nav.answer_library"),
+                icon=":material/library_books:"),
         st.Page("views/board.py", title=t("nav.board"), icon=":material/alarm:"),
     ],
     t("nav.section_opinions"): [
@@ -55,6 +58,7 @@ if user is None:
 
 with st.sidebar:
     roles = ui.show_identity(user)
+    ui.show_unsaved_note()
 
 # Hiding the pages is a convenience. The planner services check the role themselves.
 if any(role.role == Role.ADMIN for role in roles):

@@ -206,6 +206,27 @@ def escape_md(text: str) -> str:
     return "".join(f"\\{char}" if char in _MARKDOWN_SPECIAL else char for char in text)
 
 
+# Section text typed on 稿件编辑 and not saved yet: {section id: entry}, kept in
+# st.session_state apart from the widgets, because Streamlit drops the state of widgets
+# that a run does not draw (another page, another draft). Entries carry the user id, so
+# someone signing in later in the same browser session does not see them.
+UNSAVED_KEY = "drafts_unsaved"
+
+
+def unsaved_texts() -> dict[int, dict]:
+    """Return the signed-in user's unsaved section texts (see UNSAVED_KEY)."""
+    user_id = st.session_state.get(USER_KEY)
+    return {section_id: entry for section_id, entry
+            in st.session_state.get(UNSAVED_KEY, {}).items() if entry["user_id"] == user_id}
+
+
+def show_unsaved_note() -> None:
+    """A warning in the sidebar while section text typed on 稿件编辑 is not saved."""
+    unsaved = unsaved_texts()
+    if unsaved:
+        st.warning(t("coedit_page.unsaved_sidebar", count=len(unsaved)))
+
+
 _FLASH_KEY = "ui_flash_messages"
 
 

@@ -73,6 +73,8 @@ OPINION_ORDINARY = "opinion_ordinary"
 OPINION_MAJOR_INFO = "opinion_major_info"
 OPINION_MAJOR_CONFERENCE = "opinion_major_conference"
 INTERVIEW_PREVIEW = "interview_preview"
+INTERVIEW_ANSWER = "interview_answer"
+TRANSCRIPT = "transcript"
 MEETING_ACTION = "meeting_action"
 
 RULES: dict[str, Rule] = {rule.key: rule for rule in (
@@ -90,6 +92,12 @@ RULES: dict[str, Rule] = {rule.key: rule for rule in (
     Rule(OPINION_MAJOR_CONFERENCE, LimitKind.CLOCK_HOURS, 24, 1, 240),
     # The implementation opinions ask for a 预告 of each online interview; the lead is ours.
     Rule(INTERVIEW_PREVIEW, LimitKind.LEAD_DAYS, 3, 1, 30),
+    # Same paragraph (增强访谈实效): questions left open at an interview get a written
+    # answer (书面答复); the period is ours.
+    Rule(INTERVIEW_ANSWER, LimitKind.WORKING_DAYS, 5, 1, 30),
+    # 文字实录 of a press event or interview, counted from its end. No national text sets
+    # the period; 3 working days is this office's default.
+    Rule(TRANSCRIPT, LimitKind.WORKING_DAYS, 3, 1, 30),
     # A meeting's action item is due when the minutes say.
     Rule(MEETING_ACTION, LimitKind.OWN_DATE),
 )}

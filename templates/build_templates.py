@@ -1,5 +1,7 @@
-"""Build the shipped Word templates (interpretation.docx, qa.docx, and the office's own
-opinion_response, meeting_notice, meeting_minutes and opinion_report) in GB/T 9704-2012 layout.
+"""Build the shipped Word templates (interpretation.docx, qa.docx, the office's own
+opinion_response, meeting_notice, meeting_minutes and opinion_report, and the press event's
+press_plan, press_release, answer_brief, event_preview, transcript and activity_info) in
+GB/T 9704-2012 layout.
 
 Run from the repository root:  .venv/bin/python templates/build_templates.py
 
@@ -59,7 +61,13 @@ def main() -> None:
                         ("opinion_response.docx", build_opinion_response),
                         ("meeting_notice.docx", build_meeting_notice),
                         ("meeting_minutes.docx", build_meeting_minutes),
-                        ("opinion_report.docx", build_opinion_report)):
+                        ("opinion_report.docx", build_opinion_report),
+                        ("press_plan.docx", build_press_plan),
+                        ("press_release.docx", build_press_release),
+                        ("answer_brief.docx", build_answer_brief),
+                        ("event_preview.docx", build_event_preview),
+                        ("transcript.docx", build_transcript),
+                        ("activity_info.docx", build_activity_info)):
         document = new_document(build.__doc__.strip())
         build(document)
         (OUT_DIR / name).write_bytes(reproducible_bytes(document))
@@ -438,6 +446,77 @@ def build_meeting_minutes(document) -> None:
 def build_opinion_report(document) -> None:
     """舆情监测报告"""
     build_sectioned(document)
+
+
+def build_press_plan(document) -> None:
+    """发布会方案"""
+    build_sectioned(document)
+
+
+def build_event_preview(document) -> None:
+    """访谈预告"""
+    build_sectioned(document)
+
+
+def build_press_release(document) -> None:
+    """新闻通稿"""
+    build_running_text(document)
+
+
+def build_transcript(document) -> None:
+    """文字实录"""
+    build_running_text(document)
+
+
+def build_activity_info(document) -> None:
+    """重要政务活动信息"""
+    build_running_text(document)
+
+
+def build_running_text(document) -> None:
+    """Title, then the paragraphs of every section in order with no headings in between,
+    then issuer and date: the shape of a news release, a transcript or an activity item,
+    whose sections only divide the editing work."""
+    add_heading_block(document)
+    add_body_loop(document, "intro")
+    tag(document, "{%p for s in sections %}")
+    add_body_loop(document, "s.paragraphs")
+    tag(document, "{%p endfor %}")
+    add_signature(document)
+
+
+def build_answer_brief(document) -> None:
+    """答问口径"""
+    add_heading_block(document)
+    add_body_loop(document, "intro")
+    tag(document, "{%p for s in sections %}")
+    # "一、【必答】问题": the tier first, so a spokesperson finds the must-answer questions.
+    question = document.add_paragraph(style="问题")
+    question.add_run("{{ s.number }}")
+    question.add_run("{%r if s.tier %}")
+    question.add_run("【{{ s.tier }}】")
+    question.add_run("{%r endif %}")
+    question.add_run("{{ s.title }}")
+
+    add_marked_loop(document, "s.key_points", "答题要点：")
+    add_marked_loop(document, "s.paragraphs", "答：")
+    tag(document, "{%p if s.source_ref %}")
+    document.add_paragraph("依据：{{ s.source_ref }}", style="答问依据")
+    tag(document, "{%p endif %}")
+    add_marked_loop(document, "s.avoid", "避免的表述：")
+    tag(document, "{%p endfor %}")
+    add_signature(document)
+
+
+def add_marked_loop(document, items: str, marker: str) -> None:
+    """One paragraph per item, the first led by `marker` in the 答问标记 character style."""
+    tag(document, f"{{%p for p in {items} %}}")
+    paragraph = document.add_paragraph(style="Normal")
+    paragraph.add_run("{%r if loop.first %}")
+    paragraph.add_run(marker, style="答问标记")
+    paragraph.add_run("{%r endif %}")
+    add_lead_and_text(paragraph)
+    tag(document, "{%p endfor %}")
 
 
 def build_sectioned(document) -> None:

@@ -153,9 +153,9 @@ def test_event_booking_sees_meeting(session, office):
     warnings = events.check_booking(session, events.EventInput(
         kind=EventKind.BRIEFING, topic="通气会", starts_at=START + timedelta(minutes=15),
         ends_at=START + timedelta(hours=1), venue="新闻发布厅", spokespeople="孙处长",
-        host="陈静"))
+        host="陈静"), now=START - timedelta(days=1))
 
-    assert [w[:3] for w in warnings] == ["孙处长", "陈静在"]
+    assert [w.message[:3] for w in warnings] == ["孙处长", "陈静在"]
 
 
 def test_check_booking_ignores_cancelled_meeting(session, office):

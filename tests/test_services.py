@@ -146,9 +146,9 @@ def test_book_event_on_saturday_warns(session, actor):
     saturday = datetime(2026, 12, 12, 10, 0, tzinfo=OFFICE_TZ)
     data = event_input(starts_at=saturday, ends_at=saturday + timedelta(hours=1))
 
-    warnings = events.check_booking(session, data)
+    warnings = events.check_booking(session, data, now=saturday - timedelta(days=7))
 
-    assert any("周末" in message for message in warnings)
+    assert any("周末" in warning.message for warning in warnings)
 
 
 def test_book_event_in_2027_warns_but_saves(session, actor):
@@ -159,7 +159,7 @@ def test_book_event_in_2027_warns_but_saves(session, actor):
     event = events.create_event(session, actor=actor, data=data)
     session.commit()
 
-    assert any("2027" in message for message in warnings)
+    assert any("2027" in warning.message for warning in warnings)
     assert events.get_event(session, event.id).topic == data.topic
 
 
@@ -170,10 +170,10 @@ def test_book_event_same_spokesperson_warns(session, actor):
     later = datetime(2026, 12, 8, 10, 30, tzinfo=OFFICE_TZ)
     warnings = events.check_booking(session, event_input(
         topic="另一场采访", venue="第二会议室", spokespeople="张三",
-        starts_at=later, ends_at=later + timedelta(hours=1)))
+        starts_at=later, ends_at=later + timedelta(hours=1)), now=later - timedelta(days=7))
 
     assert len(warnings) == 1
-    assert "张三" in warnings[0]
+    assert "张三" in warnings[0].message
 
 
 def test_book_event_same_venue_warns(session, actor):
@@ -182,7 +182,7 @@ def test_book_event_same_venue_warns(session, actor):
 
     warnings = events.check_booking(session, event_input(spokespeople="赵六"))
 
-    assert any("厅新闻发布厅" in message for message in warnings)
+    assert any("厅新闻发布厅" in warning.message for warning in warnings)
 
 
 def test_book_event_end_before_start_rejected(session, actor):

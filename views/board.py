@@ -16,6 +16,7 @@ ITEM_PAGES = {
     "policy": ("views/policies.py", "policies_selected"),
     "opinion_item": ("views/opinions.py", "opinions_selected"),
     "meeting_action": ("views/meetings.py", "meetings_selected_action"),
+    "interview_question": ("views/interviews.py", "interviews_selected_question"),
 }
 PAGES_DIR = Path(__file__).parent
 ALL = None

@@ -1,20 +1,60 @@
-"""稿件编辑: edit a draft section by section, send it to review, release it once approved,
-and download it as a Word file."""
+"""稿件编辑: several people edit a draft section by section (versions, save conflicts,
+assignment, comments, history), send it to review, release it once approved, and download
+it as a Word file.
+
+Text typed into a section stays in st.session_state (ui.UNSAVED_KEY) until it is saved or
+discarded, so it survives reruns and visits to other pages; the page and the sidebar
+warn while any is left.
+"""
+
+import importlib
+import importlib.util
 
 import streamlit as st
 
 import downloads
 import ui
+from planner import diffing
 from planner.i18n import t
-from planner.models import Disclosure, DraftKind, DraftStatus, ReviewOutcome
-from planner.services import drafts, review
+from planner.models import ConflictState, Disclosure, DraftKind, DraftStatus, ReviewOutcome
+from planner.services import coedit, drafts, review
 from planner.timeutil import format_office
 
 FLASH_KEY = "drafts_flash"
+FLASH_WARNING_KEY = "drafts_flash_warning"
+
+
+def optional_widget(name: str):
+    """Return widgets.<name> where another part of the app provides it, else None."""
+    try:
+        found = importlib.util.find_spec(f"widgets.{name}")
+    except ModuleNotFoundError:
+        return None
+    return importlib.import_module(f"widgets.{name}") if found else None
+
+
+def flash_and_rerun(message: str, *, warning: bool = False) -> None:
+    st.session_state[FLASH_WARNING_KEY if warning else FLASH_KEY] = message
+    st.rerun()
+
+
+def show_unsaved_banner() -> None:
+    unsaved = ui.unsaved_texts()
+    if not unsaved:
+        return
+    lines = [t("coedit_page.unsaved_line", draft=ui.escape_md(entry["draft_title"]),
+               section=ui.escape_md(entry["section_title"]))
+             for entry in unsaved.values()]
+    st.warning(t("coedit_page.unsaved_banner", count=len(unsaved)) + "\n\n"
+               + "\n".join(f"- {line}" for line in lines))
+
 
 st.title(t("nav.drafts"))
 if FLASH_KEY in st.session_state:
     st.success(st.session_state.pop(FLASH_KEY))
+if FLASH_WARNING_KEY in st.session_state:
+    st.warning(st.session_state.pop(FLASH_WARNING_KEY))
+show_unsaved_banner()
 
 with ui.db_session() as session:
     rows = drafts.list_drafts(session)
@@ -34,12 +74,26 @@ st.session_state["drafts_selected"] = draft_id
 
 
 def load(session, actor):
+    sections = drafts.list_sections(session, draft_id)
+    may_assign = coedit.may_assign(session, actor=actor, draft_id=draft_id)
     return {
+        "actor_id": actor.id,
         "draft": drafts.get_draft(session, draft_id),
-        "sections": drafts.list_sections(session, draft_id),
+        "sections": sections,
         "decisions": review.decisions(session, draft_id),
         "releases": review.releases(session, draft_id),
         "steps": review.available_steps(session, actor=actor, draft_id=draft_id),
+        "editable": {s.id: coedit.may_edit_section(session, actor=actor, section=s)
+                     for s in sections},
+        "may_assign": may_assign,
+        "may_comment": coedit.may_comment(session, actor=actor, draft_id=draft_id),
+        "people": ({user.id: f"{user.display_name}（{user.username}）"
+                    for user in coedit.assignable_users(session)} if may_assign else {}),
+        "assignees": coedit.display_names(session, {s.assignee_id for s in sections}),
+        "threads": coedit.list_comments(session, draft_id),
+        "conflicts": coedit.open_conflicts(session, actor=actor, draft_id=draft_id),
+        "history": {s.id: coedit.section_history(session, s.id) for s in sections},
+        "draft_history": coedit.draft_history(session, draft_id),
     }
 
 
@@ -47,12 +101,8 @@ view = ui.run_action(load)
 if view is None:
     st.stop()
 draft, sections, steps = view["draft"], view["sections"], view["steps"]
-
-
-def flash_and_rerun(message: str) -> None:
-    st.session_state[FLASH_KEY] = message
-    st.rerun()
-
+is_qa = draft.kind == DraftKind.QA
+open_threads = sum(not thread.resolved for thread in view["threads"])
 
 st.caption(t("draft_page.meta", kind=ui.label("draft.kind", draft.kind),
              disclosure=ui.label("draft.disclosure", draft.disclosure),
@@ -67,10 +117,16 @@ if draft.status == DraftStatus.RETURNED and returns:
                  reason=ui.escape_md(returns[-1].decision.opinion)))
 
 # --- Review steps the user may take now --------------------------------------------------
+confirm_comments = False
+if review.Step.SUBMIT in steps and open_threads:
+    st.warning(t("coedit_page.open_comments_warning", count=open_threads))
+    confirm_comments = st.checkbox(t("coedit_page.confirm_open_comments", count=open_threads),
+                                   key=f"drafts_confirm_comments_{draft_id}")
 step_cols = st.columns(3)
 if review.Step.SUBMIT in steps and step_cols[0].button(t("draft_page.submit"), type="primary",
                                                          key=f"drafts_submit_{draft_id}"):
-    if ui.run_action(lambda s, a: review.submit(s, actor=a, draft_id=draft_id)):
+    if ui.run_action(lambda s, a: review.submit(s, actor=a, draft_id=draft_id,
+                                                confirm_open_comments=confirm_comments)):
         flash_and_rerun(t("draft_page.submitted", title=ui.escape_md(draft.title)))
 if review.Step.RELEASE in steps and step_cols[0].button(t("draft_page.release"), type="primary",
                                                           key=f"drafts_release_{draft_id}"):
@@ -87,6 +143,9 @@ step_cols[2].download_button(
     data=downloads.on_click(lambda s, a: drafts.export_docx(s, draft_id, actor=a)),
     file_name=drafts.export_filename(draft.title), mime=downloads.DOCX_MIME,
     key=f"drafts_download_{draft_id}")
+roundtrip = optional_widget("roundtrip")   # Word import, where that part is installed
+if roundtrip is not None:
+    roundtrip.render_import(draft)
 
 # --- Editing: after submission or approval an edit sends the draft back to 草稿 -----------
 confirm_reset = False
@@ -121,26 +180,387 @@ with st.expander(t("draft_page.disclosure_header",
                     basis=basis, confirm_reset=confirm_reset)):
                 flash_and_rerun(t("draft_page.saved"))
 
-is_qa = draft.kind == DraftKind.QA
-for section in sections:
-    base_key = f"drafts_base_{section.id}"
-    # The version the editor started from; a save based on it is checked against the
-    # stored version, so another person's newer save is never overwritten silently.
-    st.session_state.setdefault(base_key, section.version)
+
+# --- Save conflicts: both texts, the diff, and three ways out ------------------------------
+
+def show_ops(ops: list[diffing.DiffOp]) -> None:
+    st.markdown(diffing.to_html(ops) or "—", unsafe_allow_html=True)
+
+
+def show_text(title: str, body: str) -> None:
+    st.markdown(f"**{ui.escape_md(title)}**")
+    st.markdown(ui.escape_md(body).replace("\n", "  \n") or "—")
+
+
+def after_resolve(outcome: coedit.SaveOutcome | None, section_title: str) -> None:
+    if outcome is None:
+        return
+    if outcome.conflict is not None:
+        flash_and_rerun(t("coedit_page.conflict_again", title=ui.escape_md(section_title)),
+                        warning=True)
+    flash_and_rerun(t("coedit_page.conflict_resolved", title=ui.escape_md(section_title),
+                      version=outcome.section.version))
+
+
+def render_conflict(conflict: coedit.ConflictView) -> None:
+    st.error(t("coedit_page.conflict_header", title=ui.escape_md(conflict.theirs_title),
+               author=ui.escape_md(conflict.mine_author), base=conflict.base_number or "—",
+               current=conflict.theirs_number))
+    mine_col, theirs_col = st.columns(2)
+    with mine_col:
+        st.caption(t("coedit_page.conflict_mine", author=ui.escape_md(conflict.mine_author),
+                     at=format_office(conflict.mine_at), base=conflict.base_number or "—"))
+        show_text(conflict.mine_title, conflict.mine_body)
+    with theirs_col:
+        st.caption(t("coedit_page.conflict_theirs", number=conflict.theirs_number,
+                     author=ui.escape_md(conflict.theirs_author),
+                     at=format_office(conflict.theirs_at)))
+        show_text(conflict.theirs_title, conflict.theirs_body)
+    st.caption(t("coedit_page.conflict_diff"))
+    if any(op.kind != diffing.OpKind.EQUAL for op in conflict.title_diff):
+        show_ops(conflict.title_diff)
+    show_ops(conflict.body_diff)
+
+    key = conflict.version_id
+    resolve = lambda choice, **text: ui.run_action(  # noqa: E731
+        lambda s, a: coedit.resolve_conflict(s, actor=a, version_id=key, choice=choice,
+                                             confirm_reset=confirm_reset,
+                                             seen_version=conflict.theirs_number, **text))
+    with st.form(f"drafts_merge_{key}"):
+        st.caption(t("coedit_page.merge_help"))
+        merged_title = st.text_input(
+            t("coedit_page.merge_title"), key=f"drafts_merge_title_{key}",
+            value=coedit.merge_template(conflict.theirs_title, conflict.mine_title))
+        merged_body = st.text_area(
+            t("coedit_page.merge_body"), key=f"drafts_merge_body_{key}", height=220,
+            value=coedit.merge_template(conflict.theirs_body, conflict.mine_body))
+        if st.form_submit_button(t("coedit_page.merge"), type="primary"):
+            after_resolve(resolve(coedit.Resolution.MERGE, title=merged_title,
+                                  body=merged_body), conflict.theirs_title)
+    keep_col, take_col = st.columns(2)
+    if keep_col.button(t("coedit_page.keep_mine"), key=f"drafts_keep_{key}"):
+        after_resolve(resolve(coedit.Resolution.KEEP_MINE), conflict.theirs_title)
+    if take_col.button(t("coedit_page.take_theirs"), key=f"drafts_take_{key}"):
+        after_resolve(resolve(coedit.Resolution.TAKE_THEIRS), conflict.theirs_title)
+
+
+if view["conflicts"]:
+    st.subheader(t("coedit_page.conflicts_header", count=len(view["conflicts"])))
+    for conflict in view["conflicts"]:
+        with st.container(border=True):
+            render_conflict(conflict)
+
+
+# --- One section: editor (or read-only text), comments, history, assignment -------------
+
+def editor_keys(section_id: int, base: int) -> tuple[str, str]:
+    # A new key after each save or discard (base or revision), so the widgets start from
+    # the stored text instead of keeping what was typed before.
+    revision = st.session_state.get(f"drafts_revision_{section_id}", 0)
+    suffix = f"{section_id}_{base}_{revision}"
+    return f"drafts_title_{suffix}", f"drafts_body_{suffix}"
+
+
+def base_text(section, base: int) -> tuple[str, str]:
+    """The section's text at version `base`, the one the editor started from."""
+    if base == section.version:
+        return section.title, section.body
+    for row in view["history"][section.id]:
+        if row.number == base:
+            return row.title, row.body
+    return section.title, section.body
+
+
+def remember(entry: dict, title_key: str, body_key: str, start: tuple[str, str]) -> None:
+    """Copy a section's typed text into the unsaved store, or drop it from there when it
+    equals `start`, the text the editor started from. Runs as the widgets' on_change
+    callback and again after they are drawn."""
+    if body_key not in st.session_state:
+        return
+    title = st.session_state.get(title_key, "")
+    body = st.session_state[body_key]
+
+    store = st.session_state.setdefault(ui.UNSAVED_KEY, {})
+    if (title.strip(), body.strip()) == start:
+        store.pop(entry["section_id"], None)
+    else:
+        store[entry["section_id"]] = {**entry, "title": title, "body": body}
+
+
+def forget(section_id: int) -> None:
+    st.session_state.get(ui.UNSAVED_KEY, {}).pop(section_id, None)
+    revision_key = f"drafts_revision_{section_id}"
+    st.session_state[revision_key] = st.session_state.get(revision_key, 0) + 1
+
+
+def render_editor(section) -> None:
+    unsaved = ui.unsaved_texts().get(section.id)
+    base = unsaved["base"] if unsaved else section.version
+    title_key, body_key = editor_keys(section.id, base)
+    if body_key not in st.session_state:
+        # First drawn, or dropped by Streamlit while another page was open: start from the
+        # unsaved copy if there is one, else from the stored text.
+        st.session_state[title_key] = unsaved["title"] if unsaved else section.title
+        st.session_state[body_key] = unsaved["body"] if unsaved else section.body
+    if unsaved and base != section.version:
+        st.warning(t("coedit_page.moved_on", base=base, current=section.version))
+
+    entry = {"section_id": section.id, "user_id": view["actor_id"], "draft_id": draft.id,
+             "base": base, "draft_title": draft.title, "section_title": section.title}
+    args = (entry, title_key, body_key, base_text(section, base))
+    st.text_input(t("draft_page.question") if is_qa else t("draft_page.heading"),
+                  key=title_key, on_change=remember, args=args)
+    st.text_area(t("draft_page.answer") if is_qa else t("draft_page.body"), height=220,
+                 key=body_key, on_change=remember, args=args)
+    remember(*args)
+    if section.source_ref:
+        st.caption(t("draft_page.source_ref", ref=section.source_ref))
+
+    save_col, discard_col = st.columns(2)
+    if save_col.button(t("draft_page.save_section"), key=f"drafts_save_{section.id}",
+                       type="primary"):
+        save_section(section, base, st.session_state[title_key], st.session_state[body_key])
+    if discard_col.button(t("coedit_page.discard"), key=f"drafts_discard_{section.id}",
+                          disabled=section.id not in ui.unsaved_texts()):
+        forget(section.id)
+        flash_and_rerun(t("coedit_page.discarded", title=ui.escape_md(section.title)))
+
+
+def save_section(section, base: int, title: str, body: str) -> None:
+    outcome = ui.run_action(lambda s, a: coedit.save(
+        s, actor=a, section_id=section.id, title=title, body=body, base_version=base,
+        confirm_reset=confirm_reset))
+    if outcome is None:
+        return
+    forget(section.id)
+    if outcome.conflict is not None:
+        flash_and_rerun(t("coedit_page.saved_as_conflict", title=ui.escape_md(section.title),
+                          current=outcome.conflict.theirs_number,
+                          author=ui.escape_md(outcome.conflict.theirs_author)), warning=True)
+    if not outcome.changed:
+        flash_and_rerun(t("coedit_page.nothing_to_save"))
+    flash_and_rerun(t("draft_page.section_saved", version=outcome.section.version))
+
+
+def render_read_only(section) -> None:
+    if section.read_only:
+        st.info(t("coedit_page.read_only_note"))
+    elif section.assignee_id is not None:
+        st.info(t("coedit_page.assigned_note",
+                  name=ui.escape_md(view["assignees"].get(section.assignee_id, ""))))
+    else:
+        st.info(t("coedit_page.no_edit_note"))
+    show_text(section.title, section.body)
+
+    unsaved = ui.unsaved_texts().get(section.id)
+    if unsaved:
+        # Typed before the section became read-only for this user: shown so it can be copied.
+        st.warning(t("coedit_page.unsaved_locked"))
+        st.text_area(t("coedit_page.unsaved_copy"), value=unsaved["body"], disabled=True,
+                     key=f"drafts_locked_{section.id}")
+        if st.button(t("coedit_page.discard"), key=f"drafts_discard_{section.id}"):
+            forget(section.id)
+            st.rerun()
+
+
+def render_thread(thread: coedit.CommentThread) -> None:
+    comment = thread.comment
+    state = (t("coedit_page.thread_resolved", name=ui.escape_md(thread.resolved_by_name),
+               at=format_office(thread.resolved_at)) if thread.resolved
+             else t("coedit_page.thread_open"))
+    st.markdown(t("coedit_page.comment_line", name=ui.escape_md(comment.author_name),
+                  at=format_office(comment.created_at), state=state))
+    st.markdown(ui.escape_md(comment.body).replace("\n", "  \n"))
+    for reply in thread.replies:
+        st.markdown(t("coedit_page.reply_line", name=ui.escape_md(reply.author_name),
+                      at=format_office(reply.created_at),
+                      body=ui.escape_md(reply.body).replace("\n", "  \n")))
+    if not view["may_comment"]:
+        return
+
+    if not thread.resolved:
+        with st.form(f"drafts_reply_{comment.id}", clear_on_submit=True):
+            reply_text = st.text_input(t("coedit_page.reply"), key=f"drafts_reply_text_{comment.id}")
+            if st.form_submit_button(t("coedit_page.reply_submit")):
+                if ui.run_action(lambda s, a: coedit.add_comment(
+                        s, actor=a, section_id=thread.section_id, body=reply_text,
+                        parent_id=comment.id)):
+                    flash_and_rerun(t("coedit_page.comment_added"))
+    label = t("coedit_page.reopen") if thread.resolved else t("coedit_page.resolve")
+    if st.button(label, key=f"drafts_thread_state_{comment.id}"):
+        change = coedit.reopen_thread if thread.resolved else coedit.resolve_thread
+        if ui.run_action(lambda s, a: change(s, actor=a, comment_id=comment.id)):
+            flash_and_rerun(t("coedit_page.reopened" if thread.resolved
+                              else "coedit_page.thread_done"))
+
+
+def render_comments(section, threads: list[coedit.CommentThread]) -> None:
+    if not threads:
+        st.caption(t("coedit_page.no_comments"))
+    for thread in threads:
+        with st.container(border=True):
+            render_thread(thread)
+    if not view["may_comment"]:
+        return
+    with st.form(f"drafts_comment_{section.id}", clear_on_submit=True):
+        text = st.text_area(t("coedit_page.new_comment"), height=80,
+                            key=f"drafts_comment_text_{section.id}")
+        if st.form_submit_button(t("coedit_page.comment_submit")):
+            if ui.run_action(lambda s, a: coedit.add_comment(s, actor=a, section_id=section.id,
+                                                             body=text)):
+                flash_and_rerun(t("coedit_page.comment_added"))
+
+
+def version_label(row: coedit.VersionView) -> str:
+    origin = t(f"coedit.origin.{row.origin}")
+    if row.number is None:
+        state = (t("coedit_page.conflict_open") if row.conflict_state == ConflictState.OPEN
+                 else t(f"coedit.resolution.{row.resolution}"))
+        return t("coedit_page.version_conflict", base=row.base_number or "—",
+                 name=row.author_name or "—", at=format_office(row.created_at), state=state)
+    return t("coedit_page.version_line", number=row.number, name=row.author_name or "—",
+             at=format_office(row.created_at), origin=origin)
+
+
+def render_history(section) -> None:
+    rows = view["history"][section.id]
+    st.dataframe([{t("coedit_page.col_version"): version_label(row),
+                   t("coedit_page.col_note"): row.note} for row in reversed(rows)],
+                 hide_index=True, width="stretch")
+    if len(rows) < 2:
+        return
+
+    labels = {row.id: version_label(row) for row in rows}
+    ids = [row.id for row in rows]
+    older_col, newer_col = st.columns(2)
+    older = older_col.selectbox(t("coedit_page.compare_older"), ids, index=len(ids) - 2,
+                                format_func=labels.get, key=f"drafts_history_a_{section.id}")
+    newer = newer_col.selectbox(t("coedit_page.compare_newer"), ids, index=len(ids) - 1,
+                                format_func=labels.get, key=f"drafts_history_b_{section.id}")
+    comparison = ui.run_action(lambda s, a: coedit.compare_versions(s, older, newer))
+    if comparison is not None:
+        st.caption(t("coedit_page.compare_help"))
+        if any(op.kind != diffing.OpKind.EQUAL for op in comparison.title):
+            show_ops(comparison.title)
+        show_ops(comparison.body)
+
+    if view["editable"][section.id] and older != rows[-1].id:
+        if st.button(t("coedit_page.restore", version=labels[older]),
+                     key=f"drafts_restore_{section.id}"):
+            outcome = ui.run_action(lambda s, a: coedit.restore(
+                s, actor=a, version_id=older, base_version=section.version,
+                confirm_reset=confirm_reset))
+            if outcome is not None and outcome.conflict is not None:
+                flash_and_rerun(t("coedit_page.conflict_again",
+                                  title=ui.escape_md(section.title)), warning=True)
+            if outcome is not None:
+                flash_and_rerun(t("coedit_page.restored", title=ui.escape_md(section.title),
+                                  version=outcome.section.version))
+
+
+def render_assignment(section) -> None:
+    people = dict(view["people"])
+    if section.assignee_id is not None and section.assignee_id not in people:
+        people[section.assignee_id] = view["assignees"].get(section.assignee_id, "")
+    options = [None, *people]
+    with st.form(f"drafts_assign_{section.id}"):
+        assignee = st.selectbox(t("coedit_page.assignee"), options,
+                                index=options.index(section.assignee_id),
+                                format_func=lambda uid: (t("coedit_page.nobody") if uid is None
+                                                         else people[uid]))
+        read_only = st.checkbox(t("coedit_page.read_only"), value=section.read_only)
+        st.caption(t("coedit_page.assign_help"))
+        if st.form_submit_button(t("coedit_page.assign_save")):
+            if ui.run_action(lambda s, a: coedit.assign_section(
+                    s, actor=a, section_id=section.id, assignee_id=assignee,
+                    read_only=read_only)):
+                flash_and_rerun(t("coedit_page.assigned", title=ui.escape_md(section.title)))
+
+
+def section_heading(section, open_count: int) -> str:
     heading = section.title if not is_qa else t("draft_page.question_n", n=section.position + 1)
-    with st.expander(heading, expanded=section.position == 0):
-        with st.form(f"drafts_section_{section.id}"):
-            title = st.text_input(t("draft_page.question") if is_qa else t("draft_page.heading"),
-                                  value=section.title, key=f"drafts_title_{section.id}")
-            body = st.text_area(t("draft_page.answer") if is_qa else t("draft_page.body"),
-                                value=section.body, height=220, key=f"drafts_body_{section.id}")
-            if section.source_ref:
-                st.caption(t("draft_page.source_ref", ref=section.source_ref))
-            submitted = st.form_submit_button(t("draft_page.save_section"))
-        if submitted:
-            saved = ui.run_action(lambda s, a: drafts.save_section(
-                s, actor=a, section_id=section.id, title=title, body=body,
-                base_version=st.session_state[base_key], confirm_reset=confirm_reset))
-            if saved is not None:
-                st.session_state[base_key] = saved.version
-                flash_and_rerun(t("draft_page.section_saved", version=saved.version))
+    marks = []
+    if section.assignee_id is not None:
+        marks.append(t("coedit_page.mark_assigned",
+                       name=view["assignees"].get(section.assignee_id, "")))
+    if section.read_only:
+        marks.append(t("coedit_page.mark_read_only"))
+    if open_count:
+        marks.append(t("coedit_page.mark_comments", count=open_count))
+    if section.id in ui.unsaved_texts():
+        marks.append(t("coedit_page.mark_unsaved"))
+    return heading + (f"（{'，'.join(marks)}）" if marks else "")
+
+
+def render_section(section) -> None:
+    threads = [thread for thread in view["threads"] if thread.section_id == section.id]
+    open_count = sum(not thread.resolved for thread in threads)
+    editable = view["editable"][section.id]
+    expanded = section.position == 0 or section.id in ui.unsaved_texts()
+    with st.expander(section_heading(section, open_count), expanded=expanded):
+        tab_names = [t("coedit_page.tab_edit") if editable else t("coedit_page.tab_read"),
+                     t("coedit_page.tab_comments", count=open_count),
+                     t("coedit_page.tab_history")]
+        if view["may_assign"]:
+            tab_names.append(t("coedit_page.tab_assign"))
+        tabs = st.tabs(tab_names)
+        with tabs[0]:
+            if editable:
+                render_editor(section)
+                ai_panel = optional_widget("ai_panel")   # AI assistance, where installed
+                if ai_panel is not None:
+                    ai_panel.render_section_assist(draft, section, editable=True)
+            else:
+                render_read_only(section)
+        with tabs[1]:
+            render_comments(section, threads)
+        with tabs[2]:
+            render_history(section)
+        if view["may_assign"]:
+            with tabs[3]:
+                render_assignment(section)
+
+
+for section in sections:
+    render_section(section)
+
+
+# --- The draft's versions: every save across sections -------------------------------------
+
+def show_content_diff(result: diffing.ContentDiff) -> None:
+    if not result.changed:
+        st.info(t("review_page.no_changes"))
+        return
+    for section_diff in result.sections:
+        if section_diff.status == "same":
+            continue
+        st.markdown(f"**{ui.escape_md(section_diff.label)}**　"
+                    f"{t(f'review_page.section_{section_diff.status}')}")
+        if section_diff.title.changed:
+            show_ops(section_diff.title.ops)
+        show_ops(section_diff.body.ops)
+
+
+history = view["draft_history"]
+with st.expander(t("coedit_page.draft_history", count=len(history))):
+    if len(history) < 2:
+        st.caption(t("coedit_page.draft_history_short"))
+    else:
+        labels = {item.version_id: t("coedit_page.draft_version_line", ordinal=item.ordinal,
+                                     section=item.section_title, number=item.number,
+                                     name=item.author_name or "—",
+                                     at=format_office(item.created_at),
+                                     origin=t(f"coedit.origin.{item.origin}"))
+                  for item in history}
+        version_ids = list(labels)
+        older_col, newer_col = st.columns(2)
+        at_a = older_col.selectbox(t("coedit_page.compare_older"), version_ids,
+                                   index=len(version_ids) - 2, format_func=labels.get,
+                                   key=f"drafts_draft_history_a_{draft_id}")
+        at_b = newer_col.selectbox(t("coedit_page.compare_newer"), version_ids,
+                                   index=len(version_ids) - 1, format_func=labels.get,
+                                   key=f"drafts_draft_history_b_{draft_id}")
+        result = ui.run_action(lambda s, a: coedit.compare_draft(s, draft_id, at_a, at_b))
+        if result is not None:
+            st.caption(t("coedit_page.compare_help"))
+            show_content_diff(result)

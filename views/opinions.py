@@ -14,6 +14,7 @@ from planner.models import (OpinionNature, OpinionRisk, OpinionSeverity,
                             OpinionSource, OpinionStatus, OpinionTrend, ResponseKind, Role)
 from planner.services import opinions, users
 from planner.timeutil import OFFICE_TZ, format_office, now_utc, to_office
+from widgets import ai_panel
 
 PAGE_SIZE = 50
 QUEUE_SIZE = 50           # the oldest first; the rest follow as these get responses
@@ -112,8 +113,11 @@ def item_detail(item_id: int) -> None:
     item, forwarded, responses = loaded
     show_item(item, forwarded, responses)
     steps = opinions.allowed_steps(item)
+    may_assess = is_office and opinions.Step.ASSESS in steps
+    # Drawn before the 研判 form: an accepted AI summary fills the form's note field.
+    ai_panel.render_opinion_summary(item, note_key="opinions_assess_note" if may_assess else None)
 
-    if is_office and opinions.Step.ASSESS in steps:
+    if may_assess:
         assess_form(item)
     if is_office and opinions.Step.FORWARD in steps:
         forward_form(item)

@@ -1,17 +1,47 @@
 """我的待办: the drafts waiting for the signed-in user at each review level, oldest first,
-with how long they have waited, and the user's own drafts that came back (退回)."""
+with how long they have waited, the user's own drafts that came back (退回), and the
+sections assigned to the user for co-editing (分配给我的段落)."""
 
 import streamlit as st
 
 import ui
 from planner.i18n import t
 from planner.models import ReviewLevel
-from planner.services import review
+from planner.services import coedit, review
 from planner.timeutil import format_office
 
 GROUPS = [ReviewLevel.FIRST, ReviewLevel.SECOND, ReviewLevel.FINAL, None]
 
 st.title(t("nav.queue"))
+
+
+
+def show_assigned(assigned: list[coedit.AssignedSection]) -> None:
+    """分配给我的段落: sections a draft's author gave to the user, with a way to open one."""
+    st.subheader(t("coedit_page.assigned_header", count=len(assigned)))
+    st.dataframe([{
+        t("coedit_page.col_draft"): item.draft_title,
+        t("coedit_page.col_section"): item.section_title,
+        t("coedit_page.col_status"): ui.label("draft.status", item.draft_status),
+        t("coedit_page.col_read_only"): t("coedit_page.yes") if item.read_only
+        else t("coedit_page.no"),
+        t("coedit_page.col_comments"): item.open_comments,
+    } for item in assigned], hide_index=True, width="stretch")
+    choices = {item.section_id: item for item in assigned}
+    picked = st.selectbox(t("coedit_page.assigned_pick"), list(choices),
+                          format_func=lambda sid: t("coedit_page.assigned_choice",
+                                                    draft=choices[sid].draft_title,
+                                                    section=choices[sid].section_title),
+                          key="queue_assigned_pick")
+    if st.button(t("coedit_page.open_assigned"), key="queue_open_assigned"):
+        st.session_state["drafts_selected"] = choices[picked].draft_id
+        st.switch_page("views/drafts.py")
+    st.divider()
+
+
+assigned = ui.run_action(lambda session, actor: coedit.assigned_sections(session, actor=actor))
+if assigned:
+    show_assigned(assigned)
 
 items = ui.run_action(lambda session, actor: review.queue_for(session, actor=actor))
 if items is None:

@@ -7,7 +7,7 @@ import downloads
 import ui
 from planner import diffing
 from planner.i18n import t
-from planner.services import drafts, review
+from planner.services import coedit, drafts, review
 from planner.timeutil import format_office
 
 FLASH_KEY = "review_flash"
@@ -52,6 +52,7 @@ def load(session, actor):
         "baseline": review.diff_baseline(session, draft_id),
         "steps": review.available_steps(session, actor=actor, draft_id=draft_id),
         "may_export_record": review.may_read_record(session, actor=actor, draft_id=draft_id),
+        "open_comments": coedit.list_comments(session, draft_id, open_only=True),
     }
 
 
@@ -122,6 +123,28 @@ def show_decisions() -> None:
             st.markdown("> " + ui.escape_md(decision.opinion).replace("\n", "  \n> "))
 
 
+def show_open_comments() -> None:
+    # Comments (批注) left open when the draft was sent: the submitter confirmed them.
+    threads = view["open_comments"]
+    if not threads:
+        st.caption(t("coedit_page.review_comments_none"))
+        return
+    st.warning(t("coedit_page.review_comments_header", count=len(threads)))
+    for thread in threads:
+        comment = thread.comment
+        st.markdown(t("coedit_page.review_comment_section",
+                      section=ui.escape_md(thread.section_title)) + " · "
+                    + t("coedit_page.comment_line", name=ui.escape_md(comment.author_name),
+                        at=format_office(comment.created_at),
+                        state=t("coedit_page.thread_open")))
+        st.markdown("> " + ui.escape_md(comment.body).replace("\n", "  \n> "))
+        for reply in thread.replies:
+            st.markdown(t("coedit_page.reply_line", name=ui.escape_md(reply.author_name),
+                          at=format_office(reply.created_at),
+                          body=ui.escape_md(reply.body).replace("\n", "  \n")))
+
+
+show_open_comments()
 content_tab, diff_tab, decisions_tab = st.tabs(
     [t("review_page.tab_content"), t("review_page.tab_diff"), t("review_page.tab_decisions")])
 with content_tab:

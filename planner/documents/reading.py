@@ -192,7 +192,7 @@ def _looks_like_text(text: str) -> bool:
 
 
 def _read_docx(filename: str, data: bytes) -> list[str]:
-    _check_docx_container(filename, data)
+    check_docx_container(filename, data)
     try:
         document = docx.Document(io.BytesIO(data))
         numbering = ListNumbering(_numbering_element(document), document.styles.element)
@@ -202,7 +202,7 @@ def _read_docx(filename: str, data: bytes) -> list[str]:
         raise InvalidInput("documents.reading.docx_corrupt", name=filename) from exc
 
 
-def _check_docx_container(filename: str, data: bytes) -> None:
+def check_docx_container(filename: str, data: bytes) -> None:
     """Reject what is not a plain Word package before python-docx opens it."""
     if data.startswith(OLE_MAGIC):
         key = ("documents.reading.docx_encrypted" if _ENCRYPTED_STREAM in data

@@ -45,6 +45,10 @@ class DraftSectionContent:
     title: str
     body: str
     source_ref: str = ""   # 依据, e.g. "二、（三）"
+    # 答问口径 only: the AnswerTier code, the 答题要点 and 避免的表述, one item a line.
+    tier: str = ""
+    key_points: str = ""
+    avoid_phrasing: str = ""
 
 
 @dataclass

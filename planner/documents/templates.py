@@ -82,6 +82,7 @@ class SectionSpec:
     title: str        # heading, or the question of a 答记者问, with {short} and {heading}
     hint: str = ""
     repeat: str = ""  # "top_level": one section per top-level part of the policy
+    tier: str = ""    # 答问口径 only: the question's default AnswerTier code
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def _read_toml(path: Path, mtime_ns: int) -> dict:
 def _spec_from_toml(raw: dict, directory: Path) -> TemplateSpec:
     sections = tuple(
         SectionSpec(key=item["key"], title=item["title"], hint=item.get("hint", ""),
-                    repeat=item.get("repeat", ""))
+                    repeat=item.get("repeat", ""), tier=item.get("tier", ""))
         for item in raw.get("sections", [])
     )
     return TemplateSpec(kind=raw["kind"], name=raw.get("name", raw["kind"]),

@@ -10,7 +10,7 @@ import logging
 import re
 import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -64,6 +64,10 @@ class SectionRow:
     title: str        # the heading, or the question
     paragraphs: list[Paragraph]
     source_ref: str   # 依据
+    # 答问口径 only, empty elsewhere: the tier's label (必答), 答题要点 and 避免的表述.
+    tier: str = ""
+    key_points: list[Paragraph] = field(default_factory=list)
+    avoid: list[Paragraph] = field(default_factory=list)
 
 
 def default_template_dir() -> Path:
@@ -177,7 +181,15 @@ def _section_row(position: int, section: DraftSectionContent) -> SectionRow:
     number = "" if _LEVEL_ONE_LABEL.match(title) else f"{cn_numeral(position)}、"
     return SectionRow(key=section.key, number=number, title=title,
                       paragraphs=split_paragraphs(section.body),
-                      source_ref=_one_line(section.source_ref))
+                      source_ref=_one_line(section.source_ref),
+                      tier=t(f"answer_library.tier.{section.tier}") if section.tier else "",
+                      key_points=_optional_paragraphs(section.key_points),
+                      avoid=_optional_paragraphs(section.avoid_phrasing))
+
+
+def _optional_paragraphs(text: str) -> list[Paragraph]:
+    # Unlike an answer, an empty list of key points renders no paragraph at all.
+    return split_paragraphs(text) if (text or "").strip() else []
 
 
 def _paragraph(line: str) -> Paragraph:

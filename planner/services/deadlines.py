@@ -233,13 +233,16 @@ def complete(session: Session, *, actor: User, obligation_id: int,
 
 
 def complete_for_entity(session: Session, *, actor: User, rule_key: str, entity: str,
-                        entity_id: int, at: datetime | None = None) -> Obligation | None:
+                        entity_id: int, at: datetime | None = None,
+                        roles: set[Role] = TRACKERS) -> Obligation | None:
     """Close the open item an entity raised, when the entity itself shows it is done.
 
     Meant for services whose own permission check covers the act that completes the item,
     such as releasing the 解读 or publishing the policy. Returns None without an open item.
+    `roles` widens the check for a service that admits other roles to that act (a written
+    answer to an interview question may come from any role of the interview's unit).
     """
-    require(session, actor, "track_deadline", TRACKERS)
+    require(session, actor, "track_deadline", roles)
     row = _find(session, rule_key, entity, entity_id)
     if row is None or row.status != ObligationStatus.OPEN:
         return None

@@ -10,13 +10,17 @@ import logging
 
 from sqlmodel import Session, select, update
 
+from planner.config import get_settings
 from planner.documents.prefill import build_interpretation, build_qa
+from planner.documents.roundtrip import make_stamp, write_stamp
 from planner.documents.structure import DraftDocument, DraftSectionContent
 from planner.documents.word import render_docx
 from planner.errors import Conflict, InvalidInput, NotFound
 from planner.filenames import safe_filename
 from planner.i18n import t
-from planner.models import Disclosure, Draft, DraftKind, DraftSection, Policy, Role, Unit, User
+from planner.models import (Disclosure, Draft, DraftKind, DraftSection,
+                            DraftSectionVersion, Policy, Role, Unit, User,
+                            VersionOrigin)
 from planner.permissions import has_any_role, require, roles_of
 from planner.services import audit, policies, review
 from planner.timeutil import now_utc
@@ -28,6 +32,8 @@ PREFILL_BUILDERS = {
     DraftKind.QA: build_qa,
 }
 CREATOR_ROLES = {Role.DRAFTER, Role.GENERAL_OFFICE}
+EVENT_DOCUMENT_KINDS = {DraftKind.PRESS_PLAN, DraftKind.PRESS_RELEASE, DraftKind.ANSWER_BRIEF,
+                        DraftKind.EVENT_PREVIEW, DraftKind.TRANSCRIPT, DraftKind.ACTIVITY_INFO}
 MAX_DISCLOSURE_TEXT = 2000
 
 
@@ -51,9 +57,13 @@ def create_from_policy(session: Session, *, actor: User, policy_id: int, kind: D
     session.add(draft)
     session.flush()
     for position, content in enumerate(document.sections):
-        session.add(DraftSection(draft_id=draft.id, position=position, key=content.key,
-                                 title=content.title, body=content.body,
-                                 source_ref=content.source_ref, updated_by=actor.id))
+        section = DraftSection(draft_id=draft.id, position=position, key=content.key,
+                               title=content.title, body=content.body,
+                               source_ref=content.source_ref, updated_by=actor.id)
+        session.add(section)
+        session.flush()
+        add_version(session, actor=actor, section=section, origin=VersionOrigin.CREATE,
+                    base_number=None)
 
     audit.record(session, actor=actor, action="draft.create", entity="draft", entity_id=draft.id,
                  detail={"kind": kind, "policy_id": policy_id, "unit_id": unit_id,
@@ -94,11 +104,14 @@ def save_section(session: Session, *, actor: User, section_id: int, title: str, 
                           change="section")
     _write_section(session, actor=actor, section=section, title=title, body=body,
                    base_version=base_version)
+    version = add_version(session, actor=actor, section=section, origin=VersionOrigin.EDIT,
+                          base_number=base_version)
     _touch(session, draft)
 
     audit.record(session, actor=actor, action="draft.section_save", entity="draft",
                  entity_id=section.draft_id,
-                 detail={"section_id": section.id, "version": section.version})
+                 detail={"section_id": section.id, "version": section.version,
+                         "origin": VersionOrigin.EDIT, "version_id": version.id})
     return section
 
 
@@ -170,23 +183,67 @@ def list_sections(session: Session, draft_id: int) -> list[DraftSection]:
                              .order_by(DraftSection.position)))
 
 
+def append_sections(session: Session, *, actor: User, draft_id: int,
+                    sections: list[DraftSectionContent], origin: str,
+                    ai_suggestion_id: int | None = None,
+                    confirm_reset: bool = False) -> list[DraftSection]:
+    """Add sections after the last one (new questions of a 答问 draft), each with its
+    first version row. Like any edit, after submission or approval this sends the draft
+    back to 草稿, and only with `confirm_reset`. An empty list adds nothing."""
+    draft = get_draft(session, draft_id)
+    _require_editor(session, actor, draft)
+    if not sections:
+        return []
+
+    review.reset_for_edit(session, actor=actor, draft=draft, confirm_reset=confirm_reset,
+                          change="section")
+    existing = list_sections(session, draft_id)
+    position = existing[-1].position + 1 if existing else 0
+    added = []
+    for offset, content in enumerate(sections):
+        section = DraftSection(draft_id=draft_id, position=position + offset, key=content.key,
+                               title=content.title.strip(), body=content.body.strip(),
+                               source_ref=content.source_ref.strip()[:500], updated_by=actor.id)
+        session.add(section)
+        session.flush()
+        add_version(session, actor=actor, section=section, origin=origin, base_number=None,
+                    ai_suggestion_id=ai_suggestion_id)
+        added.append(section)
+    _touch(session, draft)
+
+    audit.record(session, actor=actor, action="draft.sections_append", entity="draft",
+                 entity_id=draft_id,
+                 detail={"section_ids": [section.id for section in added], "origin": origin,
+                         "ai_suggestion_id": ai_suggestion_id})
+    return added
+
+
 def to_document(session: Session, draft_id: int) -> DraftDocument:
     draft = get_draft(session, draft_id)
     policy = session.get(Policy, draft.policy_id) if draft.policy_id else None
-    sections = [DraftSectionContent(key=s.key, title=s.title, body=s.body, source_ref=s.source_ref)
+    sections = [DraftSectionContent(key=s.key, title=s.title, body=s.body, source_ref=s.source_ref,
+                                    tier=s.tier, key_points=s.key_points,
+                                    avoid_phrasing=s.avoid_phrasing)
                 for s in list_sections(session, draft_id)]
+    # A press event's documents speak for the office, not for the policy's issuer.
+    issuer = policy.issuer if policy else ""
+    if draft.kind in EVENT_DOCUMENT_KINDS:
+        issuer = get_settings().org_name
     return DraftDocument(kind=draft.kind, title=draft.title, sections=sections,
-                         issuer=policy.issuer if policy else "",
-                         doc_number="", date=None)
+                         issuer=issuer, doc_number="", date=None)
 
 
 def export_docx(session: Session, draft_id: int, *, actor: User) -> tuple[str, bytes]:
     """Render the draft as a GB/T 9704-2012 Word file; returns (file name, bytes).
 
-    The export is recorded as "draft.export" with the file name.
+    The export is recorded as "draft.export" with the file name. The file carries the
+    export stamp (draft id, section versions) that a later Word import reads back.
     """
     document = to_document(session, draft_id)
-    data = render_docx(document)
+    stamp = make_stamp(draft_id=draft_id, kind=document.kind, title=document.title,
+                       sections=[(s.id, s.version, s.key, s.title, s.body)
+                                 for s in list_sections(session, draft_id)])
+    data = write_stamp(render_docx(document), stamp)
 
     name = export_filename(document.title)
     audit.record(session, actor=actor, action="draft.export", entity="draft",
@@ -201,10 +258,27 @@ def export_filename(title: str) -> str:
     return safe_filename(title, "docx")
 
 
-def _write_section(session: Session, *, actor: User, section: DraftSection, title: str,
-                   body: str, base_version: int) -> None:
-    # Compare-and-set on the version: of two saves checked against the same version at
-    # the same moment (two app instances), the second finds no row and gets a Conflict.
+def require_editor(session: Session, actor: User, draft: Draft) -> None:
+    """Raise PermissionDenied unless `actor` may edit the draft's sections: its author,
+    a 承办人员 of its unit or a 专家."""
+    _require_editor(session, actor, draft)
+
+
+def check_disclosure(disclosure: Disclosure | str | None, reason: str, basis: str
+                     ) -> Disclosure:
+    """Check a 公开属性 chosen at creation (reason and basis unless 主动公开); return it."""
+    return _check_disclosure(disclosure, reason, basis)
+
+
+def write_if_current(session: Session, *, actor: User, section: DraftSection, title: str,
+                     body: str, base_version: int) -> bool:
+    """Write the section's text as version `base_version + 1` if it is still at
+    `base_version`; return False, writing nothing, if another save came first.
+
+    Compare-and-set on the version: of two saves checked against the same version at the
+    same moment (two app instances), the second finds no row. The section is refreshed
+    either way, so it shows the current text afterwards.
+    """
     result = session.exec(update(DraftSection)
                           .where(DraftSection.id == section.id,
                                  DraftSection.version == base_version)
@@ -212,7 +286,27 @@ def _write_section(session: Session, *, actor: User, section: DraftSection, titl
                                   version=base_version + 1, updated_by=actor.id,
                                   updated_at=now_utc()))
     session.refresh(section)
-    if result.rowcount != 1:
+    return result.rowcount == 1
+
+
+def add_version(session: Session, *, actor: User | None, section: DraftSection, origin: str,
+                base_number: int | None, note: str = "",
+                ai_suggestion_id: int | None = None) -> DraftSectionVersion:
+    """Record the section's current text as its version row `section.version`."""
+    version = DraftSectionVersion(section_id=section.id, draft_id=section.draft_id,
+                                  number=section.version, base_number=base_number,
+                                  title=section.title, body=section.body, origin=origin,
+                                  ai_suggestion_id=ai_suggestion_id, note=note,
+                                  author_id=actor.id if actor else None)
+    session.add(version)
+    session.flush()
+    return version
+
+
+def _write_section(session: Session, *, actor: User, section: DraftSection, title: str,
+                   body: str, base_version: int) -> None:
+    if not write_if_current(session, actor=actor, section=section, title=title, body=body,
+                            base_version=base_version):
         raise Conflict("draft.section_conflict", title=section.title[:30],
                        base=base_version, current=section.version)
 

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from planner.documents.templates import load_template_spec
 from planner.i18n import t
-from planner.models import Disclosure, Draft, DraftKind, DraftSection, User
+from planner.models import Disclosure, Draft, DraftKind, DraftSection, User, VersionOrigin
 from planner.permissions import require
 from planner.services import audit, drafts
 
@@ -37,8 +37,12 @@ def create(session: Session, *, actor: User, kind: DraftKind, title: str,
     session.flush()
     for position, section in enumerate(spec.sections):
         body = bodies.get(section.key) or t("documents.prefill.to_complete", hint=section.hint)
-        session.add(DraftSection(draft_id=draft.id, position=position, key=section.key,
-                                 title=section.title, body=body.strip(), updated_by=actor.id))
+        created = DraftSection(draft_id=draft.id, position=position, key=section.key,
+                               title=section.title, body=body.strip(), updated_by=actor.id)
+        session.add(created)
+        session.flush()
+        drafts.add_version(session, actor=actor, section=created, origin=VersionOrigin.CREATE,
+                           base_number=None)
 
     audit.record(session, actor=actor, action="draft.create", entity="draft", entity_id=draft.id,
                  detail={"kind": kind, "unit_id": unit_id, "disclosure": disclosure,

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from enum import StrEnum
 
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, and_, exists, or_, select, update
+from sqlmodel import Session, and_, exists, func, or_, select, update
 
 from planner.config import get_settings
 from planner.csvsafe import csv_bytes
@@ -30,10 +30,11 @@ from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from planner.filenames import safe_filename
 from planner.i18n import t
 from planner.models import (Draft, DraftKind, DraftRelease, DraftSection, DraftStatus,
-                            ReviewDecision, ReviewLevel, ReviewOutcome, Role, Unit, User)
+                            ReviewDecision, ReviewLevel, ReviewOutcome, Role, SectionComment,
+                            Unit, User)
 from planner.permissions import has_any_role, require, roles_of
 from planner.deadlines import INTERPRETATION_SYNC
-from planner.services import audit, deadlines
+from planner.services import audit, deadlines, event_flow
 from planner.timeutil import now_utc, to_office
 
 logger = logging.getLogger(__name__)
@@ -118,11 +119,19 @@ class Baseline:
 
 # --- The transitions ----------------------------------------------------------------------
 
-def submit(session: Session, *, actor: User, draft_id: int) -> ReviewDecision:
-    """送审: send a 草稿 or 退回 draft to 初审; this starts a new review round."""
+def submit(session: Session, *, actor: User, draft_id: int,
+           confirm_open_comments: bool = False) -> ReviewDecision:
+    """送审: send a 草稿 or 退回 draft to 初审; this starts a new review round.
+
+    A draft with unresolved comment threads (批注) raises Conflict naming their number,
+    unless `confirm_open_comments` says the submitter has seen them.
+    """
     draft = _get_draft(session, draft_id)
     transition = transition_for(Step.SUBMIT, draft)
     _require_submitter(session, actor, draft)
+    open_threads = open_comment_count(session, draft_id)
+    if open_threads and not confirm_open_comments:
+        raise Conflict("coedit.submit_open_comments", title=draft.title, count=open_threads)
 
     return _decide(session, actor=actor, draft=draft, transition=transition, opinion="",
                    new_round=True)
@@ -140,8 +149,13 @@ def approve(session: Session, *, actor: User, draft_id: int, opinion: str = "",
     _require_reviewer(session, actor, draft, transition.level)
     _check_opinion(opinion)
 
-    return _decide(session, actor=actor, draft=draft, transition=transition,
-                   opinion=opinion.strip(), seen_hash=seen_hash)
+    decision = _decide(session, actor=actor, draft=draft, transition=transition,
+                       opinion=opinion.strip(), seen_hash=seen_hash)
+    if transition.level == ReviewLevel.FINAL and draft.kind == DraftKind.ANSWER_BRIEF:
+        # 答问口径库: the questions approved at 审发 join the library in this transaction.
+        from planner.services import answer_library   # it imports this module
+        answer_library.add_from_approval(session, actor=actor, draft=draft, decision=decision)
+    return decision
 
 
 def return_to_drafter(session: Session, *, actor: User, draft_id: int, reason: str,
@@ -185,6 +199,8 @@ def release(session: Session, *, actor: User, draft_id: int) -> DraftRelease:
         # 解读与政策同步: releasing the interpretation closes the policy's 解读 item.
         deadlines.complete_for_entity(session, actor=actor, rule_key=INTERPRETATION_SYNC,
                                       entity="policy", entity_id=draft.policy_id)
+    # A 文字实录 or 重要政务活动信息 linked to a held event closes that event's board item.
+    event_flow.close_followups_for_draft(session, actor=actor, draft_id=draft.id)
     logger.info("draft %s released (round %s) by user %s", draft.id, draft.review_round,
                 actor.id)
     return frozen
@@ -242,9 +258,28 @@ def current_content(session: Session, draft_id: int) -> dict:
         "disclosure": draft.disclosure,
         "disclosure_reason": draft.disclosure_reason,
         "disclosure_basis": draft.disclosure_basis,
-        "sections": [{"key": s.key, "title": s.title, "body": s.body,
-                      "source_ref": s.source_ref} for s in sections],
+        "sections": [_section_content(s) for s in sections],
     }
+
+
+def _section_content(section: DraftSection) -> dict:
+    content = {"key": section.key, "title": section.title, "body": section.body,
+               "source_ref": section.source_ref}
+    # 答问口径 fields are reviewed too. They join only where set, so the content (and its
+    # hash) of every other draft stays as it was before these fields existed.
+    extra = {"tier": section.tier, "key_points": section.key_points,
+             "avoid_phrasing": section.avoid_phrasing}
+    if any(extra.values()):
+        content.update(extra)
+    return content
+
+
+def open_comment_count(session: Session, draft_id: int) -> int:
+    """Return the number of unresolved comment threads (批注) on the draft."""
+    return session.exec(select(func.count()).select_from(SectionComment)
+                        .where(SectionComment.draft_id == draft_id,
+                               SectionComment.parent_id.is_(None),
+                               SectionComment.resolved_at.is_(None))).one()
 
 
 def content_hash(content: dict) -> str:

@@ -1,0 +1,712 @@
+"""Word round trip on a real SQLite file: export a draft made from the fixture policy, edit
+the file with python-docx (plain edits and real tracked changes: w:ins, w:del, a deleted
+paragraph mark, w:moveFrom/w:moveTo), import it back and check the section versions."""
+
+import io
+import itertools
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from lxml import etree
+from sqlmodel import select
+
+from planner.documents import roundtrip as reader
+from planner.documents.word import check_gbt9704
+from planner.errors import InvalidInput, NotFound, PermissionDenied
+from planner.models import (AuditEntry, ConflictState, Disclosure, DraftKind, DraftSectionVersion,
+                            DraftStatus, Role, VersionOrigin)
+from planner.services import coedit, drafts, review
+from planner.services.roundtrip import SectionStatus, import_docx
+from tests.db_helpers import snapshot
+from tests.factories import make_unit, make_user
+from tests.test_services import import_sichuan
+
+HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
+_revision_ids = itertools.count(1000)
+
+
+# --- drafts and files ------------------------------------------------------------------------
+
+@pytest.fixture
+def expert(session):
+    unit = make_unit(session, "省交通宣传中心")
+    return make_user(session, "liuyang", unit=unit, roles={Role.EXPERT}, display_name="刘洋")
+
+
+def new_draft(session, actor, kind=DraftKind.INTERPRETATION):
+    policy = import_sichuan(session, actor)
+    draft = drafts.create_from_policy(session, actor=actor, policy_id=policy.id, kind=kind,
+                                      disclosure=Disclosure.PUBLIC)
+    session.commit()
+    return draft
+
+
+def export(session, actor, draft_id) -> bytes:
+    _, data = drafts.export_docx(session, draft_id, actor=actor)
+    session.commit()
+    return data
+
+
+def reopen(data: bytes):
+    return Document(io.BytesIO(data))
+
+
+def saved(document) -> bytes:
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def run_import(session, actor, draft_id, data, name="专家修改稿.docx", **options):
+    report = import_docx(session, actor=actor, draft_id=draft_id, data=data, file_name=name,
+                         **options)
+    session.commit()
+    return report
+
+
+def section_paragraphs(document, heading: str) -> list:
+    """Return the body paragraphs under the heading (or question) that ends with `heading`."""
+    paragraphs = document.paragraphs
+    start = next(i for i, p in enumerate(paragraphs) if p.text.endswith(heading)
+                 and p.style.style_id in ("Heading1", "Question"))
+    body = []
+    for paragraph in paragraphs[start + 1:]:
+        if paragraph.style.style_id in ("Heading1", "Question", "Signature", "SignatureDate"):
+            break
+        body.append(paragraph)
+    return body
+
+
+def heading_paragraph(document, heading: str):
+    return next(p for p in document.paragraphs if p.text.endswith(heading)
+                and p.style.style_id in ("Heading1", "Question"))
+
+
+def replace_text(paragraph, text: str) -> None:
+    """Replace what the last run says, as typing over a sentence in Word does."""
+    runs = [run for run in paragraph.runs if run.text]
+    for run in runs[:-1]:
+        if run.style is None or run.style.style_id != "AnswerMarker":
+            run.text = ""
+    runs[-1].text = text
+
+
+def revision(tag: str, author: str = "刘洋"):
+    element = OxmlElement(tag)
+    element.set(qn("w:id"), str(next(_revision_ids)))
+    element.set(qn("w:author"), author)
+    element.set(qn("w:date"), "2026-11-02T10:00:00Z")
+    return element
+
+
+def text_run(text: str, *, deleted: bool = False):
+    run = OxmlElement("w:r")
+    text_element = OxmlElement("w:delText" if deleted else "w:t")
+    text_element.set(qn("xml:space"), "preserve")
+    text_element.text = text
+    run.append(text_element)
+    return run
+
+
+def insert_tracked(paragraph, text: str, tag: str = "w:ins") -> None:
+    """Append a tracked insertion (or w:moveTo) to the paragraph."""
+    inserted = revision(tag)
+    inserted.append(text_run(text))
+    paragraph._p.append(inserted)
+
+
+def delete_tracked(paragraph, text: str, tag: str = "w:del") -> None:
+    """Cut `text` out of the paragraph's last run into a tracked deletion (or w:moveFrom)
+    between the text before and after it."""
+    run = [r for r in paragraph.runs if r.text][-1]
+    before, after = run.text.split(text, 1)
+    run.text = before
+    deleted = revision(tag)
+    deleted.append(text_run(text, deleted=tag == "w:del"))
+    run._r.addnext(deleted)
+    tail = text_run(after)
+    deleted.addnext(tail)
+
+
+def delete_paragraph_tracked(paragraph) -> None:
+    """Delete a whole paragraph with tracking: its runs and its paragraph mark."""
+    for run in list(paragraph.runs):
+        for text_element in run._r.findall(qn("w:t")):
+            text_element.tag = qn("w:delText")
+        deleted = revision("w:del")
+        run._r.addprevious(deleted)
+        deleted.append(run._r)
+    # The paragraph mark's properties (w:pPr/w:rPr) record that the mark was deleted.
+    mark = OxmlElement("w:rPr")
+    mark.append(revision("w:del"))
+    paragraph._p.get_or_add_pPr().append(mark)
+
+
+def without_stamp(data: bytes) -> bytes:
+    """Drop the custom properties part and its references, as a file made or cleaned
+    elsewhere has none."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            if name == "docProps/custom.xml":
+                continue
+            content = source.read(name)
+            if name in ("_rels/.rels", "[Content_Types].xml"):
+                root = etree.fromstring(content)
+                for element in list(root):
+                    if "custom" in (element.get("Type", "") + element.get("PartName", "")):
+                        root.remove(element)
+                content = etree.tostring(root)
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+def sections_by_title(session, draft_id):
+    return {s.title: s for s in drafts.list_sections(session, draft_id)}
+
+
+def versions(session, section_id):
+    return list(session.exec(select(DraftSectionVersion)
+                             .where(DraftSectionVersion.section_id == section_id)
+                             .order_by(DraftSectionVersion.id)))
+
+
+def import_audits(session, draft_id):
+    return list(session.exec(select(AuditEntry)
+                             .where(AuditEntry.action == "draft.import_docx",
+                                    AuditEntry.entity_id == draft_id)))
+
+
+# --- the export stamp ------------------------------------------------------------------------
+
+def test_export_stamp_names_draft_and_versions(session, actor):
+    draft = new_draft(session, actor)
+    sections = drafts.list_sections(session, draft.id)
+
+    stamp = reader.read_stamp(export(session, actor, draft.id))
+
+    assert stamp.draft_id == draft.id
+    assert stamp.kind == DraftKind.INTERPRETATION
+    assert [(s.section_id, s.version, s.key) for s in stamp.sections] == [
+        (s.id, s.version, s.key) for s in sections]
+
+
+def test_export_stamp_survives_resave(session, actor):
+    draft = new_draft(session, actor)
+
+    data = saved(reopen(export(session, actor, draft.id)))
+
+    assert reader.read_stamp(data).draft_id == draft.id
+
+
+def test_export_with_stamp_still_gbt9704(session, actor):
+    draft = new_draft(session, actor)
+
+    assert check_gbt9704(export(session, actor, draft.id)) == []
+
+
+def test_stamp_keeps_template_custom_properties(session, actor):
+    draft = new_draft(session, actor)
+    data = export(session, actor, draft.id)
+    stamp = reader.read_stamp(data)
+
+    again = reader.write_stamp(data, stamp)
+    custom = zipfile.ZipFile(io.BytesIO(again)).read("docProps/custom.xml").decode()
+
+    assert custom.count(reader.STAMP_PROPERTY) == 1
+    assert reader.read_stamp(again) == stamp
+
+
+# --- reading the file ------------------------------------------------------------------------
+
+def test_read_unedited_export_matches_draft(session, actor):
+    draft = new_draft(session, actor)
+    sections = drafts.list_sections(session, draft.id)
+
+    read = reader.read_draft_docx("稿.docx", export(session, actor, draft.id), draft.kind)
+
+    assert read.title == draft.title
+    assert [s.title for s in read.sections] == [s.title for s in sections]
+    assert [reader.body_key(s.body) for s in read.sections] == [
+        reader.body_key(s.body) for s in sections]
+    assert not any(s.changes for s in read.sections)
+
+
+def test_read_tracked_insertion_python_docx_misses(session, actor):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, actor, draft.id))
+    paragraph = section_paragraphs(document, "出台背景")[0]
+    insert_tracked(paragraph, "（专家补充的一句。）")
+
+    read = reader.read_draft_docx("稿.docx", saved(document), draft.kind)
+
+    assert "专家补充的一句" not in paragraph.text   # why the reader walks the XML itself
+    assert read.sections[0].body.endswith("（专家补充的一句。）")
+    assert read.sections[0].changes.inserted == ("（专家补充的一句。）",)
+
+
+def test_read_unsupported_kind_rejected():
+    with pytest.raises(InvalidInput) as caught:
+        reader.read_draft_docx("稿.docx", b"PK", "press_release")
+
+    assert caught.value.key == "roundtrip.kind_unsupported"
+
+
+# --- importing: changes ----------------------------------------------------------------------
+
+def test_import_unedited_file_saves_nothing(session, actor):
+    draft = new_draft(session, actor)
+    data = export(session, actor, draft.id)
+    before = {s.id: s.version for s in drafts.list_sections(session, draft.id)}
+
+    report = run_import(session, actor, draft.id, data)
+
+    assert {s.status for s in report.sections} == {SectionStatus.UNCHANGED}
+    assert {s.id: s.version for s in drafts.list_sections(session, draft.id)} == before
+    assert report.stamped
+    [entry] = import_audits(session, draft.id)
+    assert json.loads(entry.detail)["unchanged"] == 5
+
+
+def test_import_edited_paragraph_new_version(session, actor, expert):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, expert, draft.id))
+    replace_text(section_paragraphs(document, "出台的必要性和目的")[0], "专家重写的必要性段落。")
+    untouched = {title: (s.version, s.body) for title, s in sections_by_title(session, draft.id)
+                 .items() if title != "出台的必要性和目的"}
+
+    report = run_import(session, expert, draft.id, saved(document))
+
+    sections = sections_by_title(session, draft.id)
+    changed = sections["出台的必要性和目的"]
+    assert changed.version == 2
+    assert changed.body.split("\n")[0] == "专家重写的必要性段落。"
+    assert changed.updated_by == expert.id
+    [latest] = [v for v in versions(session, changed.id) if v.number == 2]
+    assert latest.origin == VersionOrigin.IMPORT
+    assert latest.base_number == 1
+    assert "专家修改稿.docx" in latest.note
+    assert {t: (s.version, s.body) for t, s in sections.items() if t in untouched} == untouched
+    assert report.count(SectionStatus.NEW_VERSION) == 1
+    assert report.count(SectionStatus.UNCHANGED) == 4
+
+
+def test_import_tracked_insertion_kept_and_flagged(session, actor, expert):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, expert, draft.id))
+    paragraph = section_paragraphs(document, "出台背景")[0]
+    insert_tracked(paragraph, "同时落实交通运输部的有关要求。")
+    delete_tracked(paragraph, "结合我省交通运输工作实际，")
+
+    report = run_import(session, expert, draft.id, saved(document))
+
+    section = sections_by_title(session, draft.id)["出台背景"]
+    assert "同时落实交通运输部的有关要求。" in section.body
+    assert "结合我省交通运输工作实际" not in section.body
+    [line] = [s for s in report.sections if s.section_id == section.id]
+    assert line.status == SectionStatus.NEW_VERSION
+    assert line.changes.inserted == ("同时落实交通运输部的有关要求。",)
+    assert line.changes.deleted == ("结合我省交通运输工作实际，",)
+    note = versions(session, section.id)[-1].note
+    assert "修订插入" in note and "「同时落实交通运输部的有关要求。」" in note
+    assert "修订删除" in note and "「结合我省交通运输工作实际，」" in note
+    assert report.inserted_count == 1
+    assert report.deleted_count == 1
+
+
+def test_import_deleted_paragraph_drops_it(session, actor, expert):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, expert, draft.id))
+    first, second = section_paragraphs(document, "出台的必要性和目的")[:2]
+    dropped, kept = first.text, second.text
+    delete_paragraph_tracked(first)
+
+    run_import(session, expert, draft.id, saved(document))
+
+    section = sections_by_title(session, draft.id)["出台的必要性和目的"]
+    assert dropped not in section.body
+    assert section.body.split("\n")[0] == kept
+
+
+def test_import_moved_text_between_sections(session, actor, expert):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, expert, draft.id))
+    source = section_paragraphs(document, "出台背景")[0]
+    moved = "结合我省交通运输工作实际，"
+    delete_tracked(source, moved, tag="w:moveFrom")
+    insert_tracked(section_paragraphs(document, "对公众的影响")[0], moved, tag="w:moveTo")
+
+    report = run_import(session, expert, draft.id, saved(document))
+
+    sections = sections_by_title(session, draft.id)
+    assert moved not in sections["出台背景"].body
+    assert sections["对公众的影响"].body.split("\n")[0].endswith(moved)
+    by_title = {s.title: s for s in report.sections}
+    assert by_title["出台背景"].changes.moved_out == (moved,)
+    assert by_title["对公众的影响"].changes.moved_in == (moved,)
+
+
+def test_import_after_save_since_export_conflicts(session, actor, expert):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, expert, draft.id))
+    section = sections_by_title(session, draft.id)["主要内容"]
+    coedit.save(session, actor=actor, section_id=section.id, title=section.title,
+                body="承办人员导出后改写的主要内容。", base_version=1)
+    session.commit()
+    replace_text(section_paragraphs(document, "主要内容")[0], "专家改写的主要内容。")
+
+    report = run_import(session, expert, draft.id, saved(document))
+
+    section = sections_by_title(session, draft.id)["主要内容"]
+    assert section.version == 2
+    assert section.body == "承办人员导出后改写的主要内容。"
+    [line] = [s for s in report.sections if s.section_id == section.id]
+    assert line.status == SectionStatus.CONFLICT
+    assert line.base_version == 1
+    kept = session.get(DraftSectionVersion, line.version_id)
+    assert kept.conflict_state == ConflictState.OPEN
+    assert kept.origin == VersionOrigin.IMPORT
+    assert kept.body.split("\n")[0] == "专家改写的主要内容。"
+    assert [c.version_id for c in coedit.open_conflicts(session, actor=expert,
+                                                        draft_id=draft.id)] == [kept.id]
+
+
+def test_import_untouched_section_keeps_newer_version(session, actor, expert):
+    draft = new_draft(session, actor)
+    data = export(session, expert, draft.id)
+    section = sections_by_title(session, draft.id)["主要措施"]
+    coedit.save(session, actor=actor, section_id=section.id, title=section.title,
+                body="导出后改写的主要措施。", base_version=1)
+    session.commit()
+
+    report = run_import(session, expert, draft.id, data)
+
+    section = sections_by_title(session, draft.id)["主要措施"]
+    assert section.body == "导出后改写的主要措施。"
+    assert {s.status for s in report.sections} == {SectionStatus.UNCHANGED}
+    assert not coedit.open_conflicts(session, actor=actor, draft_id=draft.id)
+
+
+def test_import_audited_with_counts(session, actor, expert):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, expert, draft.id))
+    insert_tracked(section_paragraphs(document, "主要内容")[0], "新增一句。")
+
+    run_import(session, expert, draft.id, saved(document), name="解读-刘洋.docx")
+
+    [entry] = import_audits(session, draft.id)
+    detail = json.loads(entry.detail)
+    assert entry.actor_id == expert.id
+    assert detail["file"] == "解读-刘洋.docx"
+    assert detail["stamped"] is True
+    assert (detail["new_version"], detail["conflict"], detail["unchanged"]) == (1, 0, 4)
+    assert (detail["inserted"], detail["deleted"]) == (1, 0)
+
+
+def test_import_qa_round_trip(session, actor, expert):
+    draft = new_draft(session, actor, DraftKind.QA)
+    sections = drafts.list_sections(session, draft.id)
+    intro, question = sections[0], sections[2]
+    document = reopen(export(session, expert, draft.id))
+    answer = section_paragraphs(document, question.title)[0]
+    replace_text(answer, "专家改写的答案第一段。")
+    insert_tracked(section_paragraphs(document, question.title)[-2]
+                   if len(section_paragraphs(document, question.title)) > 2 else answer,
+                   "（专家补充）")
+    basis = next(p for p in section_paragraphs(document, question.title)
+                 if p.style.style_id == "Basis")
+    basis.runs[0].text = "依据：一、（一）"
+    lead = [p for p in document.paragraphs[1:] if p.text.strip()][0]
+    insert_tracked(lead, "（导语补充）")
+
+    report = run_import(session, expert, draft.id, saved(document))
+
+    after = {s.id: s for s in drafts.list_sections(session, draft.id)}
+    assert after[question.id].body.startswith("专家改写的答案第一段。")
+    assert "答：" not in after[question.id].body
+    assert "（专家补充）" in after[question.id].body
+    assert after[question.id].title == question.title
+    assert after[question.id].source_ref == question.source_ref
+    assert after[intro.id].body.endswith("（导语补充）")
+    assert after[intro.id].title == intro.title
+    by_id = {s.section_id: s for s in report.sections}
+    assert by_id[question.id].status == SectionStatus.NEW_VERSION
+    assert by_id[question.id].source_ref_in_file == "一、（一）"
+    assert by_id[question.id].changes.inserted == ("（专家补充）",)
+    assert by_id[intro.id].status == SectionStatus.NEW_VERSION
+    unchanged = [s for s in sections if s.id not in (intro.id, question.id)]
+    assert all(after[s.id].version == 1 and after[s.id].body == s.body for s in unchanged)
+    assert all(by_id[s.id].source_ref_in_file is None for s in unchanged)
+
+
+def test_import_unstamped_file_matched_by_headings(session, actor, expert):
+    draft = new_draft(session, actor)
+    document = reopen(without_stamp(export(session, expert, draft.id)))
+    replace_text(section_paragraphs(document, "对公众的影响")[0], "不带导出标识的修改。")
+
+    report = run_import(session, expert, draft.id, saved(document))
+
+    assert not report.stamped
+    section = sections_by_title(session, draft.id)["对公众的影响"]
+    assert section.version == 2
+    assert section.body.startswith("不带导出标识的修改。")
+
+
+def test_import_unstamped_older_text_not_imported(session, actor, expert):
+    draft = new_draft(session, actor)
+    data = without_stamp(export(session, expert, draft.id))
+    section = sections_by_title(session, draft.id)["主要内容"]
+    coedit.save(session, actor=actor, section_id=section.id, title=section.title,
+                body="导出后改写的主要内容。", base_version=1)
+    session.commit()
+
+    report = run_import(session, expert, draft.id, data)
+
+    assert sections_by_title(session, draft.id)["主要内容"].body == "导出后改写的主要内容。"
+    [line] = [s for s in report.sections if s.section_id == section.id]
+    assert line.status == SectionStatus.OLDER
+    assert line.older_version == 1
+
+
+def test_import_under_review_needs_confirm_reset(session, actor, expert, engine):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, expert, draft.id))
+    replace_text(section_paragraphs(document, "主要内容")[0], "送审后导入的修改。")
+    data = saved(document)
+    review.submit(session, actor=actor, draft_id=draft.id)
+    session.commit()
+    before = snapshot(engine)
+
+    with pytest.raises(InvalidInput) as caught:
+        import_docx(session, actor=expert, draft_id=draft.id, data=data, file_name="稿.docx")
+    session.commit()
+
+    assert caught.value.key == "roundtrip.edit_resets_review"
+    assert "我已知悉，导入后退回草稿并重新送审" in caught.value.message
+    assert snapshot(engine) == before
+
+    report = run_import(session, expert, draft.id, data, confirm_reset=True)
+
+    assert report.reset
+    assert drafts.get_draft(session, draft.id).status == DraftStatus.DRAFT
+    assert sections_by_title(session, draft.id)["主要内容"].body.startswith("送审后导入的修改。")
+
+
+def test_import_under_review_unchanged_needs_no_confirm(session, actor, expert):
+    draft = new_draft(session, actor)
+    data = export(session, expert, draft.id)
+    review.submit(session, actor=actor, draft_id=draft.id)
+    session.commit()
+
+    report = run_import(session, expert, draft.id, data)
+
+    assert not report.reset
+    assert drafts.get_draft(session, draft.id).status == DraftStatus.PENDING_FIRST
+
+
+# --- importing: refused ----------------------------------------------------------------------
+
+def assert_refused(session, engine, actor, draft_id, data, name, key, phrase):
+    before = snapshot(engine)
+
+    with pytest.raises(InvalidInput) as caught:
+        import_docx(session, actor=actor, draft_id=draft_id, data=data, file_name=name)
+    session.commit()   # commits whatever the import might have written before raising
+
+    assert caught.value.key == key
+    assert phrase in caught.value.message
+    assert f"“{name}”" in caught.value.message
+    assert snapshot(engine) == before
+    return caught.value.message
+
+
+HOSTILE_CASES = {
+    "加密.docx": ("roundtrip.file.docx_encrypted", "设有打开密码"),
+    "旧版.doc": ("roundtrip.file.legacy", "旧版 Word/WPS 格式（.doc）"),
+    "金山.wps": ("roundtrip.file.legacy", "旧版 Word/WPS 格式（.wps）"),
+    "旧版改名.docx": ("roundtrip.file.docx_ole", "旧版 .doc 文件"),
+    "截断.docx": ("roundtrip.file.docx_truncated", "不完整"),
+    "网页.docx": ("roundtrip.file.docx_not_word", "看起来是网页"),
+    "扫描件.docx": ("roundtrip.file.docx_not_word", "看起来是 PDF 文件"),
+    "宏.docm": ("roundtrip.file.macro", "启用宏"),
+    "改名的宏.docx": ("roundtrip.file.macro", "启用宏"),
+    "谎报大小.docx": ("roundtrip.file.corrupt", "可能不完整或已损坏"),
+    "炸弹-压缩比.docx": ("roundtrip.file.docx_zip_bomb", "上限 100 倍"),
+    "无文字.docx": ("roundtrip.file.no_text", "没有文字"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_CASES))
+def test_import_hostile_file_refused(session, actor, engine, name):
+    draft = new_draft(session, actor)
+    key, phrase = HOSTILE_CASES[name]
+
+    assert_refused(session, engine, actor, draft.id, (HOSTILE / name).read_bytes(), name, key,
+                   phrase)
+
+
+@pytest.mark.parametrize("name, data, key, phrase", [
+    ("空文件.docx", b"", "roundtrip.file.empty", "是空的"),
+    ("说明.txt", "一、出台背景".encode(), "roundtrip.file.not_docx", "扩展名：.txt"),
+    ("没有扩展名", b"PK\x03\x04", "roundtrip.file.not_docx", "扩展名：无"),
+    ("坏压缩包.docx", b"PK\x03\x04" + b"\x00" * 200, "roundtrip.file.docx_truncated", "不完整"),
+])
+def test_import_bad_bytes_refused(session, actor, engine, name, data, key, phrase):
+    draft = new_draft(session, actor)
+
+    message = assert_refused(session, engine, actor, draft.id, data, name, key, phrase)
+
+    assert "再导入" in message
+
+
+def test_import_cut_export_refused(session, actor, engine):
+    draft = new_draft(session, actor)
+    data = export(session, actor, draft.id)
+
+    assert_refused(session, engine, actor, draft.id, data[:len(data) // 2], "半个.docx",
+                   "roundtrip.file.docx_truncated", "不完整")
+
+
+def test_import_other_draft_refused(session, actor, engine):
+    draft = new_draft(session, actor)
+    other = new_draft(session, actor)
+    data = export(session, actor, other.id)
+
+    message = assert_refused(session, engine, actor, draft.id, data, "另一篇.docx",
+                             "roundtrip.other_draft", f"编号 {other.id}")
+
+    assert f"编号 {draft.id}" in message
+
+
+def test_import_other_draft_without_stamp_refused(session, actor, engine):
+    draft = new_draft(session, actor)
+    other = new_draft(session, actor, DraftKind.QA)
+    qa_file = without_stamp(export(session, actor, other.id))
+
+    assert_refused(session, engine, actor, draft.id, qa_file, "别处的.docx",
+                   "roundtrip.file.no_headings", "找不到段落标题")
+
+
+def test_import_renamed_heading_refused(session, actor, engine):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, actor, draft.id))
+    heading_paragraph(document, "主要措施").runs[0].text = "三、主要举措"
+
+    message = assert_refused(session, engine, actor, draft.id, saved(document), "改标题.docx",
+                             "roundtrip.heading_renamed", "第 4 个段落标题是“主要举措”")
+
+    assert "改回“主要措施”" in message
+
+
+def test_import_renamed_heading_without_stamp_refused(session, actor, engine):
+    draft = new_draft(session, actor)
+    document = reopen(without_stamp(export(session, actor, draft.id)))
+    heading_paragraph(document, "主要内容").runs[0].text = "三、内容概要"
+
+    message = assert_refused(session, engine, actor, draft.id, saved(document), "改标题.docx",
+                             "roundtrip.heading_mismatch", "第 3 个段落标题是“内容概要”")
+
+    assert "没有本系统的导出标识" in message
+
+
+def test_import_removed_section_refused(session, actor, engine):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, actor, draft.id))
+    for paragraph in [heading_paragraph(document, "主要内容"),
+                      *section_paragraphs(document, "主要内容")]:
+        paragraph._p.getparent().remove(paragraph._p)
+
+    message = assert_refused(session, engine, actor, draft.id, saved(document), "删段.docx",
+                             "roundtrip.count_mismatch", "文件“删段.docx”中有 4 个段落标题，稿件中有 5 个")
+
+    assert "从第 3 个起不一致：文件中是“主要措施”，稿件中是“主要内容”" in message
+
+
+def test_import_added_section_refused(session, actor, engine):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, actor, draft.id))
+    document.add_paragraph("六、下一步工作", style=document.styles["Heading 1"])
+    document.add_paragraph("专家新增的一段。")
+
+    message = assert_refused(session, engine, actor, draft.id, saved(document), "加段.docx",
+                             "roundtrip.count_mismatch", "有 6 个段落标题，稿件中有 5 个")
+
+    assert "从第 6 个起不一致：文件中是“下一步工作”，稿件中是“（无）”" in message
+
+
+def test_import_added_question_refused(session, actor, engine):
+    draft = new_draft(session, actor, DraftKind.QA)
+    document = reopen(export(session, actor, draft.id))
+    document.add_paragraph("问：专家新增的问题？")
+    document.add_paragraph("答：专家新增的回答。")
+
+    assert_refused(session, engine, actor, draft.id, saved(document), "加问.docx",
+                   "roundtrip.count_mismatch", "个问题，稿件中有")
+
+
+def test_import_text_before_first_heading_refused(session, actor, engine):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, actor, draft.id))
+    heading_paragraph(document, "出台背景").insert_paragraph_before("专家加的开场白。")
+
+    assert_refused(session, engine, actor, draft.id, saved(document), "开场白.docx",
+                   "roundtrip.intro_unexpected", "“专家加的开场白。”")
+
+
+def test_import_over_upload_limit_refused(session, actor, engine, monkeypatch):
+    from planner.config import get_settings
+    draft = new_draft(session, actor)
+    data = export(session, actor, draft.id)
+    monkeypatch.setenv("PLANNER_UPLOAD_MAX_MB", "1")
+    get_settings.cache_clear()
+
+    assert_refused(session, engine, actor, draft.id, data + b"\0" * (1024 * 1024), "大.docx",
+                   "roundtrip.file.too_large", "超过上传上限 1 MB")
+
+
+# --- importing: who may ----------------------------------------------------------------------
+
+def test_import_forbidden_without_edit_role(session, actor, engine):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, actor, draft.id))
+    replace_text(section_paragraphs(document, "主要内容")[0], "旁人的修改。")
+    outsider = make_user(session, "outsider", unit=make_unit(session, "厅办公室"),
+                         roles={Role.SPOKESPERSON})
+    before = snapshot(engine)
+
+    with pytest.raises(PermissionDenied):
+        import_docx(session, actor=outsider, draft_id=draft.id, data=saved(document),
+                    file_name="稿.docx")
+    session.commit()
+
+    assert snapshot(engine) == before
+
+
+def test_import_read_only_section_forbidden(session, actor, expert, engine):
+    draft = new_draft(session, actor)
+    section = sections_by_title(session, draft.id)["主要内容"]
+    coedit.assign_section(session, actor=actor, section_id=section.id, assignee_id=None,
+                          read_only=True)
+    session.commit()
+    document = reopen(export(session, expert, draft.id))
+    replace_text(section_paragraphs(document, "主要内容")[0], "只读段落的修改。")
+    before = snapshot(engine)
+
+    with pytest.raises(PermissionDenied) as caught:
+        import_docx(session, actor=expert, draft_id=draft.id, data=saved(document),
+                    file_name="稿.docx")
+    session.commit()
+
+    assert caught.value.key == "coedit.section_read_only"
+    assert snapshot(engine) == before
+
+
+def test_import_draft_not_found(session, actor):
+    with pytest.raises(NotFound):
+        import_docx(session, actor=actor, draft_id=999, data=b"PK", file_name="稿.docx")
