@@ -26,6 +26,7 @@ sections = {
         st.Page("views/policies.py", title=t("nav.policies"), icon=":material/description:"),
         st.Page("views/drafts.py", title=t("nav.drafts"), icon=":material/edit_note:"),
         st.Page("views/events.py", title=t("nav.events"), icon=":material/campaign:"),
+        st.Page("views/media.py", title=t("nav.media"), icon=":material/contacts:"),
         st.Page("views/interviews.py", title=t("nav.interviews"), icon=":material/podcasts:"),
         st.Page("views/answer_library.py", title=t("nav.answer_library"),
                 icon=":material/library_books:"),

@@ -221,7 +221,7 @@ def unsaved_texts() -> dict[int, dict]:
 
 
 def show_unsaved_note() -> None:
-    """A warning in the sidebar while section text typed on 稿件编辑 is not saved."""
+    """Show a warning in the sidebar while section text typed on 稿件编辑 is not saved."""
     unsaved = unsaved_texts()
     if unsaved:
         st.warning(t("coedit_page.unsaved_sidebar", count=len(unsaved)))

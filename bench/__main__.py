@@ -1,8 +1,10 @@
 """Time parse, prefill and Word export for every policy file; record the figures.
 
 `python -m bench` also runs bench/pages.py (page reruns on a large database),
-bench/opinions.py (the 政务舆情 register and the 日程 page) and bench/board.py (the
-督办看板 with 50,000 open items); --only picks one.
+bench/opinions.py (the 政务舆情 register and the 日程 page), bench/board.py (the
+督办看板 with 50,000 open items), bench/library.py (the 答问口径库 searched over
+20,000 answers) and bench/events.py (the 新闻发布活动 page with 20,000 events); --only
+picks one.
 
 CPU time (time.process_time) of one process on one core, the median of several runs
 after one warm-up run. Results go to docs/benchmarks.md between this script's markers.
@@ -94,7 +96,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=7, help="timed runs per figure")
     parser.add_argument("--no-write", action="store_true", help="print only")
-    parser.add_argument("--only", choices=["documents", "pages", "opinions", "board"],
+    parser.add_argument("--only", choices=["documents", "pages", "opinions", "board",
+                                           "library", "events"],
                         help="run one benchmark instead of all")
     args = parser.parse_args()
 
@@ -113,6 +116,14 @@ def main() -> int:
         from bench import board   # the supervision board with 50,000 open items, AppTest too
 
         status |= board.run(board.DEFAULT_RUNS, not args.no_write)
+    if args.only in (None, "library"):
+        from bench import library   # the 答问口径库 page over 20,000 answers, AppTest too
+
+        status |= library.run(library.DEFAULT_RUNS, not args.no_write)
+    if args.only in (None, "events"):
+        from bench import events   # the 新闻发布活动 page with 20,000 events, AppTest too
+
+        status |= events.run(events.DEFAULT_RUNS, not args.no_write)
     return status
 
 

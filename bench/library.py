@@ -211,7 +211,7 @@ def time_reruns(scenario: Scenario, data: BenchData, runs: int) -> tuple[Timings
 
 
 def _hit_count(app: AppTest) -> int:
-    """The total the page reports ("共找到 N 条")."""
+    """Return the total the page reports ("共找到 N 条")."""
     caption = next(c.value for c in app.caption if c.value.startswith("共找到"))
     return int(caption.split("共找到 ")[1].split(" ")[0])
 

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Iterator
 
+import httpx2
 import openai
 
 from planner.config import LlmSettings
@@ -24,22 +25,28 @@ SERVER_MESSAGE_LIMIT = 200     # characters of an error text from the server sho
 
 
 class AssistError(PlannerError):
-    """The AI endpoint failed or answered with something unusable; nothing was saved."""
+    """The AI endpoint failed or returned something unusable. Nothing was saved."""
 
 
 def make_client(settings: LlmSettings) -> openai.OpenAI:
+    """Build the client; raise AssistError when llm_base_url is not a valid URL."""
     # max_retries=0: a retry would double the wait of someone watching the stream, and a
     # 429 or 5xx is reported with the advice to try again later.
-    return openai.OpenAI(base_url=settings.base_url, api_key=settings.api_key or PLACEHOLDER_KEY,
-                         timeout=settings.timeout_seconds, max_retries=0)
+    try:
+        return openai.OpenAI(base_url=settings.base_url,
+                             api_key=settings.api_key or PLACEHOLDER_KEY,
+                             timeout=settings.timeout_seconds, max_retries=0)
+    except httpx2.InvalidURL as exc:
+        logger.warning("llm_base_url %s is not a valid URL: %s", settings.base_url, exc)
+        raise AssistError("ai.error_url_invalid", url=settings.base_url) from exc
 
 
 def stream_chat(settings: LlmSettings, messages: list[dict[str, str]]) -> Iterator[str]:
     """Send a chat completion request with streaming and yield the text as it arrives.
 
     Chunks without `choices` (usage reports, keep-alives) are skipped; a stream that ends
-    without any text raises AssistError. A server that ignores "stream" and answers with
-    one JSON completion is read as such. The timeout (llm_timeout) applies to each wait
+    without any text raises AssistError. A server that ignores "stream" and returns one
+    JSON completion is read as such. The timeout (llm_timeout) applies to each wait
     for data, so a long answer that keeps streaming is not cut off.
 
     Raises AssistError for every failure, also in the middle of the stream; the caller
@@ -75,7 +82,7 @@ def _deltas(settings: LlmSettings, messages: list[dict[str, str]]) -> Iterator[s
 
     content_type = raw.headers.get("content-type", "")
     if "json" in content_type:
-        logger.info("LLM endpoint %s answered without streaming", settings.base_url)
+        logger.info("LLM endpoint %s replied without streaming", settings.base_url)
         yield from _whole_answer(settings, raw.http_response.read())
         return
 
@@ -88,7 +95,7 @@ def _deltas(settings: LlmSettings, messages: list[dict[str, str]]) -> Iterator[s
 
 
 def _whole_answer(settings: LlmSettings, body: bytes) -> Iterator[str]:
-    """The text of a non-streamed chat completion, which some servers send instead."""
+    """Yield the text of a non-streamed chat completion, which some servers send instead."""
     try:
         payload = json.loads(body)
     except ValueError as exc:
@@ -110,7 +117,7 @@ def _whole_answer(settings: LlmSettings, body: bytes) -> Iterator[str]:
 
 
 def _explain(settings: LlmSettings, exc: openai.OpenAIError, received: int) -> AssistError:
-    """The AssistError for a failure of the client, logged without any request text."""
+    """Log a failure of the client (without any request text) and return its AssistError."""
     status = getattr(exc, "status_code", None)
     logger.warning("LLM request to %s (model %s) failed after %s characters: %s %s",
                    settings.base_url, settings.model, received, type(exc).__name__,

@@ -509,7 +509,7 @@ def build_answer_brief(document) -> None:
 
 
 def add_marked_loop(document, items: str, marker: str) -> None:
-    """One paragraph per item, the first led by `marker` in the 答问标记 character style."""
+    """Add one paragraph per item, the first led by `marker` in the 答问标记 character style."""
     tag(document, f"{{%p for p in {items} %}}")
     paragraph = document.add_paragraph(style="Normal")
     paragraph.add_run("{%r if loop.first %}")

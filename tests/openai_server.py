@@ -38,6 +38,7 @@ MODES = (
     "mixed_choices",   # chunks with empty "choices" between the chunks that carry text
     "no_content",      # a stream with a role chunk and a stop chunk but no text
     "no_stream",       # ignore "stream": true and answer with one JSON completion
+    "error_event",     # a stream whose second data line is {"error": {...}}
 )
 
 
@@ -231,6 +232,10 @@ def _events(owner: OpenAIServer, model: str) -> list[str]:
         return ['{"id": "chatcmpl-test", "choices": [{"delta": {"content": "根据', "not json"]
     if owner.mode == "empty_choices":
         return [json.dumps(_chunk(model, None, empty=True)) for _ in range(3)]
+    if owner.mode == "error_event":
+        return [json.dumps(_chunk(model, {"role": "assistant", "content": ""})),
+                json.dumps({"error": {"message": "model overloaded", "type": "server_error",
+                                      "code": 503}})]
     if owner.mode == "no_content":
         return [json.dumps(_chunk(model, {"role": "assistant"})),
                 json.dumps(_chunk(model, {}, finish="stop"))]

@@ -180,6 +180,7 @@ FAILURES = [
     ({"mode": "malformed"}, {}, "ai.error_malformed", ["无法解析", "llm_base_url"]),
     ({"mode": "empty_choices"}, {}, "ai.error_empty", [f"“{MODEL}”", "没有返回任何文字"]),
     ({"mode": "no_content"}, {}, "ai.error_empty", ["没有返回任何文字"]),
+    ({"mode": "error_event"}, {}, "ai.error_reported", ["model overloaded"]),
 ]
 
 
@@ -220,6 +221,26 @@ def test_unreachable_endpoint_explained(session, actor, draft, section, openai_s
     assert url in error.value.message
     assert "llm_base_url" in error.value.message
     assert snapshot(session, draft.id) == before
+
+
+def test_invalid_base_url_explained(session, actor, section, openai_server, monkeypatch):
+    monkeypatch.setenv("PLANNER_LLM_BASE_URL", "http://[::1")
+    request = ai.prepare(session, actor=actor, action=AiAction.DRAFT, section_id=section.id)
+
+    with pytest.raises(AssistError) as error:
+        list(ai.stream(request))
+
+    assert error.value.key == "ai.error_url_invalid"
+    assert "http://[::1" in error.value.message
+
+
+def test_stream_cut_at_maximum_length(session, actor, section, openai_server, monkeypatch):
+    monkeypatch.setattr(ai, "MAX_ANSWER_CHARS", 12)
+    request = ai.prepare(session, actor=actor, action=AiAction.DRAFT, section_id=section.id)
+
+    text = "".join(ai.stream(request))
+
+    assert text == openai_server.reply[:12]
 
 
 def test_timeout_returns_within_limit(session, actor, section, openai_server, monkeypatch):

@@ -129,8 +129,12 @@ def test_panel_offers_questions_on_qa_draft_only(app_db, author, openai_server):
     interpretation = make_draft(app_db, author)
     qa = make_draft(app_db, author, kind=DraftKind.QA)
 
-    assert "AI 拟定答问" not in [b.label for b in panel(author, interpretation).button]
-    assert "AI 拟定答问" in [b.label for b in panel(author, qa).button]
+    def labels(draft, position):
+        return [b.label for b in panel(author, draft, position=position).button]
+
+    assert "AI 拟定答问" not in labels(interpretation, 0)
+    assert "AI 拟定答问" in labels(qa, 0)
+    assert "AI 拟定答问" not in labels(qa, 1)     # offered once, at the first section
 
 
 def test_panel_streams_and_shows_suggestion(app_db, author, openai_server):
@@ -263,7 +267,7 @@ def test_panel_questions_append_sections(app_db, author, openai_server):
     draft = make_draft(app_db, author, kind=DraftKind.QA)
     with db(app_db) as session:
         count = len(drafts.list_sections(session, draft.id))
-    app = panel(author, draft)
+    app = panel(author, draft, position=0)
 
     button(app, "AI 拟定答问").click().run()
     button(app, "采用").click().run()

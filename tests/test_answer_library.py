@@ -186,11 +186,13 @@ def test_search_all_terms_must_match(office, approved):
     assert neither.hits == []
 
 
-def test_search_full_width_space_and_letters(office, approved):
+def test_search_full_width_forms(office, approved):
     halfwidth = answer_library.search(office.session, query="新闻发言人 门户网站")
     fullwidth = answer_library.search(office.session, query="新闻发言人\u3000门户网站")
+    bracket = answer_library.search(office.session, query="(川办发")
 
     assert fullwidth.total == halfwidth.total == 2
+    assert "background" in {hit.entry.section_key for hit in bracket.hits}
 
 
 def test_search_matches_sources(office, approved):
@@ -482,3 +484,29 @@ def test_same_section_and_round_stored_once(office, approved):
 
     with pytest.raises(IntegrityError):
         office.session.commit()
+
+
+# --- both databases ----------------------------------------------------------------------
+
+def test_search_and_policy_flag_on_both_databases(any_session):
+    office = make_press_office(any_session)
+    brief = new_brief(office)
+    office.approve_fully(brief.id)
+
+    both = answer_library.search(any_session, query="新闻发言人 门户网站")
+    literal = answer_library.search(any_session, query="%")
+    paged = answer_library.search(any_session, query="", limit=4, offset=4)
+    past_end = answer_library.search(any_session, query="", limit=4, offset=40)
+
+    assert [hit.entry.section_key for hit in both.hits] == ["part_1", "content"]
+    assert literal.total == 0
+    assert (paged.total, len(paged.hits)) == (6, 2)
+    assert (past_end.total, past_end.hits) == (6, [])
+    assert not any(hit.policy_changed for hit in both.hits)
+
+    policy = any_session.get(Policy, office.policy.id)
+    policies.update_fields(any_session, actor=office.author, policy_id=policy.id,
+                           fields=policies.PolicyFields(title=policy.title + "（修订）"))
+    any_session.commit()
+    assert all(hit.policy_changed
+               for hit in answer_library.search(any_session, query="新闻发言人").hits)

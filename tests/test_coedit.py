@@ -132,7 +132,8 @@ def test_save_records_version_with_author(team):
         (1, "张明", "create"), (2, "刘洋", "edit")]
     entry = team.session.exec(select(AuditEntry).where(
         AuditEntry.action == "draft.section_save")).one()
-    assert '"version": 2' in entry.detail and '"origin": "edit"' in entry.detail
+    assert '"version": 2' in entry.detail
+    assert '"origin": "edit"' in entry.detail
 
 
 def test_save_unchanged_text_saves_nothing(team):
@@ -241,7 +242,8 @@ def test_save_ai_origin_marked_in_history(team):
          ai_suggestion_id=suggestion.id)
 
     newest = coedit.section_history(team.session, section.id)[-1]
-    assert newest.ai_drafted and not newest.imported
+    assert newest.ai_drafted
+    assert not newest.imported
     assert newest.ai_suggestion_id == suggestion.id
 
 
@@ -260,8 +262,10 @@ def test_two_sessions_same_version_both_kept(any_team, any_engine):
                         title=b_section.title, body="乙：专家的修改。", base_version=1)
         second.commit()
 
-    assert a.conflict is None and a.version.number == 2
-    assert b.conflict is not None and b.version.number is None
+    assert a.conflict is None
+    assert a.version.number == 2
+    assert b.conflict is not None
+    assert b.version.number is None
     assert b.conflict.theirs_body == "甲：作者的修改。"
     rows = versions(any_team.session, section_id)
     assert [(r.number, r.conflict_state, r.body) for r in rows[1:]] == [
@@ -284,7 +288,7 @@ def test_two_threads_same_moment_both_kept(any_team, any_engine):
                 results[name] = coedit.save(session, actor=actor, section_id=section_id,
                                             title=section.title, body=body, base_version=1)
                 session.commit()
-        except BaseException as error:   # re-raised in the test thread below
+        except BaseException as error:   # reported by the assert after the join
             errors.append(error)
 
     threads = [threading.Thread(target=editor, args=("owner", any_team.owner, "甲的并发修改。")),
@@ -296,8 +300,10 @@ def test_two_threads_same_moment_both_kept(any_team, any_engine):
 
     assert not errors, errors
     outcomes = sorted(results.values(), key=lambda o: o.conflict is not None)
-    assert outcomes[0].conflict is None and outcomes[0].version.number == 2
-    assert outcomes[1].conflict is not None and outcomes[1].version.number is None
+    assert outcomes[0].conflict is None
+    assert outcomes[0].version.number == 2
+    assert outcomes[1].conflict is not None
+    assert outcomes[1].version.number is None
     any_team.session.expire_all()
     rows = versions(any_team.session, section_id)
     assert sorted(r.body for r in rows[1:]) == ["乙的并发修改。", "甲的并发修改。"]
@@ -359,7 +365,8 @@ def test_resolve_twice_refused(team, conflict):
     with pytest.raises(Conflict) as error:
         resolve(team, team.expert, conflict.version.id, "keep_mine")
 
-    assert "已经处理过" in error.value.message and "采用对方的" in error.value.message
+    assert "已经处理过" in error.value.message
+    assert "采用对方的" in error.value.message
     assert team.first().body == "作者：第一部分已改。"
 
 
@@ -585,7 +592,8 @@ def test_comment_reply_and_resolve(team):
     team.session.commit()
 
     resolved = coedit.list_comments(team.session, team.draft_id)[0]
-    assert resolved.resolved and resolved.resolved_by_name == "刘洋"
+    assert resolved.resolved
+    assert resolved.resolved_by_name == "刘洋"
     assert coedit.list_comments(team.session, team.draft_id, open_only=True) == []
     assert coedit.open_comment_count(team.session, team.draft_id) == 0
     assert audit_actions(team.session)[-4:] == ["draft.comment_add"] * 3 + [
@@ -777,3 +785,77 @@ def test_restore_read_only_refused(team):
 def test_restore_not_found(team):
     with pytest.raises(NotFound):
         coedit.restore(team.session, actor=team.owner, version_id=9999, base_version=1)
+
+
+# --- Merge text, markers, review reset on resolve, sections without versions ----------------
+
+def test_merge_template_marks_each_difference():
+    merged = coedit.merge_template("甲的文本。第二句相同。", "乙的文本。第二句相同。加一句。")
+
+    assert merged == "〔对方：甲｜我的：乙〕的文本。第二句相同。〔对方：｜我的：加一句。〕"
+
+
+def test_resolve_merge_with_markers_left_rejected(team, conflict):
+    view = conflict.conflict
+    template = coedit.merge_template(view.theirs_body, view.mine_body)
+
+    with pytest.raises(InvalidInput) as error:
+        resolve(team, team.expert, conflict.version.id, "merge", title=view.theirs_title,
+                body=template)
+
+    assert "〔对方：" in error.value.message
+    team.session.rollback()
+    assert team.session.get(DraftSectionVersion, conflict.version.id).conflict_state == "open"
+
+
+def test_resolve_keep_mine_under_review_needs_confirmation(team, conflict):
+    review.submit(team.session, actor=team.owner, draft_id=team.draft_id)
+    team.session.commit()
+
+    with pytest.raises(InvalidInput):
+        resolve(team, team.expert, conflict.version.id, "keep_mine")
+    team.session.rollback()
+    assert team.session.get(DraftSectionVersion, conflict.version.id).conflict_state == "open"
+
+    resolve(team, team.expert, conflict.version.id, "keep_mine", confirm_reset=True)
+    assert team.session.get(Draft, team.draft_id).status == S.DRAFT
+    assert team.first().body == "专家：第一部分另改。"
+
+
+def test_resolve_take_theirs_under_review_keeps_status(team, conflict):
+    review.submit(team.session, actor=team.owner, draft_id=team.draft_id)
+    team.session.commit()
+
+    resolve(team, team.expert, conflict.version.id, "take_theirs")
+
+    assert team.session.get(Draft, team.draft_id).status == S.PENDING_FIRST
+
+
+def test_resolve_keep_mine_keeps_ai_origin(team):
+    section = team.first()
+    suggestion = AiSuggestion(draft_id=team.draft_id, section_id=section.id,
+                              action=AiAction.DRAFT, text="模型起草的背景。")
+    team.session.add(suggestion)
+    team.session.commit()
+    save(team, team.owner, "作者先改了。")
+    kept = save(team, team.expert, "模型起草的背景。", base=1, origin=VersionOrigin.AI,
+                ai_suggestion_id=suggestion.id)
+
+    outcome = resolve(team, team.expert, kept.version.id, "keep_mine")
+
+    assert (outcome.version.origin, outcome.version.ai_suggestion_id) == (
+        VersionOrigin.AI, suggestion.id)
+
+
+def test_save_section_without_versions_starts_history(team):
+    section = DraftSection(draft_id=team.draft_id, position=99, key="extra", title="附加",
+                           body="没有版本记录的段落。", updated_by=team.owner.id)
+    team.session.add(section)
+    team.session.commit()
+
+    save(team, team.expert, "补上版本后的修改。", section=section)
+
+    history = coedit.section_history(team.session, section.id)
+    assert [(h.number, h.origin, h.author_name) for h in history] == [
+        (1, "create", "张明"), (2, "edit", "刘洋")]
+    assert history[0].body == "没有版本记录的段落。"

@@ -2,11 +2,13 @@
 chosen, one per role, who may create them, their review, the 预告 gate, the answer brief's
 own fields, and each rendered as Word in the GB/T 9704-2012 layout."""
 
+import threading
+import time
 from io import BytesIO
 
 import pytest
 from docx import Document
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from planner.documents.templates import load_template_spec
 from planner.documents.word import check_gbt9704
@@ -87,7 +89,7 @@ def test_create_document_plan_quotes_event(office):
     assert text["duties"].startswith("（请补充：")
 
 
-def test_create_document_times_in_beijing_time_for_late_event(office):
+def test_create_document_late_event_dates(office):
     # 23:30 to 00:30 Beijing time is 15:30 to 16:30 UTC on one day: shown over two dates.
     from datetime import datetime
 
@@ -153,7 +155,7 @@ def test_create_document_answer_brief_proposes_questions_per_part(office):
                                                     "加强新媒体应用", "加强查阅场所建设"]
 
 
-def test_create_document_answer_brief_without_policy_uses_generic_questions(office):
+def test_answer_brief_without_policy_generic(office):
     event = office.event(policy_id=None, topic="春运服务保障")
 
     draft = create(office, event, EventDocument.ANSWER_BRIEF)
@@ -476,3 +478,39 @@ def test_library_suggestions_none_without_policy(office):
     event = office.event(policy_id=None)
 
     assert event_documents.library_suggestions(office.session, event.id) is None
+
+
+def test_create_document_concurrent_second_refused(office, engine):
+    """Two people draft the same role at once: the second waits for the first's commit
+    and is refused, instead of creating a second document."""
+    event = office.event()
+    first = Session(engine, expire_on_commit=False)
+    second = Session(engine, expire_on_commit=False)
+    outcome = {}
+
+    def second_create():
+        actor = second.get(type(office.author), office.author.id)
+        try:
+            event_documents.create_document(second, actor=actor, event_id=event.id,
+                                            role=EventDocument.PLAN,
+                                            disclosure=Disclosure.PUBLIC)
+            second.commit()
+            outcome["result"] = "created"
+        except Conflict:
+            second.rollback()
+            outcome["result"] = "conflict"
+
+    event_documents.create_document(first, actor=first.get(type(office.clerk), office.clerk.id),
+                                    event_id=event.id, role=EventDocument.PLAN,
+                                    disclosure=Disclosure.PUBLIC)
+    worker = threading.Thread(target=second_create)
+    worker.start()
+    time.sleep(0.3)    # the second create is now waiting for the write lock
+    first.commit()
+    worker.join(timeout=10)
+    first.close()
+    second.close()
+
+    assert outcome == {"result": "conflict"}
+    office.session.expire_all()
+    assert len(event_documents.documents_for(office.session, event.id)) == 1

@@ -1,19 +1,25 @@
 """Word round trip on a real SQLite file: export a draft made from the fixture policy, edit
-the file with python-docx (plain edits and real tracked changes: w:ins, w:del, a deleted
-paragraph mark, w:moveFrom/w:moveTo), import it back and check the section versions."""
+the file with python-docx, import it back and check the section versions.
+
+The edits are plain ones and real tracked changes: w:ins, w:del, a deleted paragraph mark,
+and w:moveFrom with w:moveTo.
+"""
 
 import io
 import itertools
 import json
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from docx import Document
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from lxml import etree
 from sqlmodel import select
+from streamlit.testing.v1 import AppTest
 
 from planner.documents import roundtrip as reader
 from planner.documents.word import check_gbt9704
@@ -22,10 +28,12 @@ from planner.models import (AuditEntry, ConflictState, Disclosure, DraftKind, Dr
                             DraftStatus, Role, VersionOrigin)
 from planner.services import coedit, drafts, review
 from planner.services.roundtrip import SectionStatus, import_docx
+from tests import factories
 from tests.db_helpers import snapshot
 from tests.factories import make_unit, make_user
 from tests.test_services import import_sichuan
 
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 _revision_ids = itertools.count(1000)
 
@@ -88,7 +96,7 @@ def heading_paragraph(document, heading: str):
 
 
 def replace_text(paragraph, text: str) -> None:
-    """Replace what the last run says, as typing over a sentence in Word does."""
+    """Replace the text of the last run, as typing over a sentence in Word does."""
     runs = [run for run in paragraph.runs if run.text]
     for run in runs[:-1]:
         if run.style is None or run.style.style_id != "AnswerMarker":
@@ -258,6 +266,34 @@ def test_read_unsupported_kind_rejected():
     assert caught.value.key == "roundtrip.kind_unsupported"
 
 
+def test_read_answer_typed_in_question_style(session, actor):
+    draft = new_draft(session, actor, DraftKind.QA)
+    sections = drafts.list_sections(session, draft.id)
+    question = sections[1]
+    document = reopen(export(session, actor, draft.id))
+    question_style = heading_paragraph(document, question.title).style
+    section_paragraphs(document, question.title)[0].insert_paragraph_before(
+        "按回车后在问题样式中续写的答案。", style=question_style)
+
+    read = reader.read_draft_docx("稿.docx", saved(document), draft.kind)
+
+    assert len(read.sections) == len(sections) - 1
+    assert read.sections[0].title == question.title
+    assert read.sections[0].lines[0] == "按回车后在问题样式中续写的答案。"
+
+
+def test_read_empty_heading_paragraph_ignored(session, actor):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, actor, draft.id))
+    heading = heading_paragraph(document, "主要内容")
+    section_paragraphs(document, "主要内容")[0].insert_paragraph_before("", style=heading.style)
+
+    read = reader.read_draft_docx("稿.docx", saved(document), draft.kind)
+
+    assert [s.title for s in read.sections] == [
+        s.title for s in drafts.list_sections(session, draft.id)]
+
+
 # --- importing: changes ----------------------------------------------------------------------
 
 def test_import_unedited_file_saves_nothing(session, actor):
@@ -314,8 +350,10 @@ def test_import_tracked_insertion_kept_and_flagged(session, actor, expert):
     assert line.changes.inserted == ("同时落实交通运输部的有关要求。",)
     assert line.changes.deleted == ("结合我省交通运输工作实际，",)
     note = versions(session, section.id)[-1].note
-    assert "修订插入" in note and "「同时落实交通运输部的有关要求。」" in note
-    assert "修订删除" in note and "「结合我省交通运输工作实际，」" in note
+    assert "修订插入" in note
+    assert "「同时落实交通运输部的有关要求。」" in note
+    assert "修订删除" in note
+    assert "「结合我省交通运输工作实际，」" in note
     assert report.inserted_count == 1
     assert report.deleted_count == 1
 
@@ -416,9 +454,7 @@ def test_import_qa_round_trip(session, actor, expert):
     document = reopen(export(session, expert, draft.id))
     answer = section_paragraphs(document, question.title)[0]
     replace_text(answer, "专家改写的答案第一段。")
-    insert_tracked(section_paragraphs(document, question.title)[-2]
-                   if len(section_paragraphs(document, question.title)) > 2 else answer,
-                   "（专家补充）")
+    insert_tracked(answer, "（专家补充）")
     basis = next(p for p in section_paragraphs(document, question.title)
                  if p.style.style_id == "Basis")
     basis.runs[0].text = "依据：一、（一）"
@@ -428,9 +464,8 @@ def test_import_qa_round_trip(session, actor, expert):
     report = run_import(session, expert, draft.id, saved(document))
 
     after = {s.id: s for s in drafts.list_sections(session, draft.id)}
-    assert after[question.id].body.startswith("专家改写的答案第一段。")
+    assert after[question.id].body.startswith("专家改写的答案第一段。（专家补充）")
     assert "答：" not in after[question.id].body
-    assert "（专家补充）" in after[question.id].body
     assert after[question.id].title == question.title
     assert after[question.id].source_ref == question.source_ref
     assert after[intro.id].body.endswith("（导语补充）")
@@ -670,6 +705,17 @@ def test_import_over_upload_limit_refused(session, actor, engine, monkeypatch):
                    "roundtrip.file.too_large", "超过上传上限 1 MB")
 
 
+def test_import_stamp_newer_than_draft_refused(session, actor, engine):
+    draft = new_draft(session, actor)
+    data = export(session, actor, draft.id)
+    stamp = reader.read_stamp(data)
+    first = stamp.sections[0]
+    forged = replace(stamp, sections=(replace(first, version=9), *stamp.sections[1:]))
+
+    assert_refused(session, engine, actor, draft.id, reader.write_stamp(data, forged),
+                   "改过属性.docx", "roundtrip.stamp_mismatch", "导出标识与稿件")
+
+
 # --- importing: who may ----------------------------------------------------------------------
 
 def test_import_forbidden_without_edit_role(session, actor, engine):
@@ -710,3 +756,112 @@ def test_import_read_only_section_forbidden(session, actor, expert, engine):
 def test_import_draft_not_found(session, actor):
     with pytest.raises(NotFound):
         import_docx(session, actor=actor, draft_id=999, data=b"PK", file_name="稿.docx")
+
+
+# --- the widget ------------------------------------------------------------------------------
+
+def import_script():
+    """Render the import widget for one draft, as the drafts page does."""
+    import streamlit as st
+
+    import ui
+    from planner.services import drafts
+    from widgets import roundtrip
+
+    with ui.db_session() as session:
+        draft = drafts.get_draft(session, st.session_state["test_draft_id"])
+    roundtrip.render_import(draft)
+
+
+@pytest.fixture
+def widget_db(engine):
+    st.cache_resource.clear()
+    yield engine
+    st.cache_resource.clear()
+
+
+def widget(user, draft_id) -> AppTest:
+    app = AppTest.from_function(import_script, default_timeout=30)
+    factories.sign_in_state(app, user)
+    app.session_state["test_draft_id"] = draft_id
+    return app.run()
+
+
+def upload_and_import(app: AppTest, draft_id: int, name: str, data: bytes) -> AppTest:
+    app.file_uploader(key=f"roundtrip_file_{draft_id}").upload(name, data, DOCX_MIME).run()
+    app.button(key=f"roundtrip_import_{draft_id}").click().run()
+    return app
+
+
+def test_widget_import_shows_report(session, actor, expert, widget_db):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, expert, draft.id))
+    insert_tracked(section_paragraphs(document, "主要内容")[0], "专家[补充]的一句。")
+
+    app = upload_and_import(widget(expert, draft.id), draft.id, "专家稿.docx", saved(document))
+
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    assert [s.value for s in app.success] == [
+        "已导入“专家稿\\.docx”：新版本 1 段，冲突 0 段，未修改 4 段，旧版本未导入 0 段。"]
+    texts = [m.value for m in app.markdown]
+    assert any(":orange-background[专家\\[补充\\]的一句。]" in text for text in texts)
+    assert any(text.startswith("修订插入（已保留，以底色标出）：") for text in texts)
+    session.expire_all()
+    assert sections_by_title(session, draft.id)["主要内容"].version == 2
+
+
+def test_widget_bad_file_shows_message(session, actor, widget_db):
+    draft = new_draft(session, actor)
+
+    app = upload_and_import(widget(actor, draft.id), draft.id, "坏.docx", b"PK\x03\x04junk")
+
+    assert [e.value for e in app.error] == [
+        InvalidInput("roundtrip.file.docx_truncated", name="坏.docx").message]
+    assert not app.success
+
+
+def test_widget_under_review_asks_confirmation(session, actor, widget_db):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, actor, draft.id))
+    replace_text(section_paragraphs(document, "主要内容")[0], "送审后的修改。")
+    review.submit(session, actor=actor, draft_id=draft.id)
+    session.commit()
+
+    app = upload_and_import(widget(actor, draft.id), draft.id, "稿.docx", saved(document))
+
+    assert "导入修改会把它退回草稿" in app.warning[0].value
+    assert "我已知悉，导入后退回草稿并重新送审" in app.error[0].value
+    app.checkbox(key=f"roundtrip_confirm_reset_{draft.id}").check().run()
+    app.button(key=f"roundtrip_import_{draft.id}").click().run()
+    assert not app.error, [e.value for e in app.error]
+    assert "稿件已退回草稿" in " ".join(w.value for w in app.warning)
+    session.expire_all()
+    assert drafts.get_draft(session, draft.id).status == DraftStatus.DRAFT
+
+
+def test_highlight_insertions_marks_each_fragment():
+    from widgets.roundtrip import highlight_insertions
+
+    text = highlight_insertions("第一句。补充甲。\n第二句补充乙。", ("补充甲。", "补充乙"))
+
+    assert text == ("第一句。:orange-background[补充甲。]  \n"
+                    "第二句:orange-background[补充乙]。")
+
+
+
+
+def test_drafts_page_imports_edited_file(session, actor, expert, widget_db):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, expert, draft.id))
+    replace_text(section_paragraphs(document, "出台背景")[0], "从 Word 导回的出台背景。")
+    app = AppTest.from_file("../app.py", default_timeout=30)
+    factories.sign_in_state(app, expert).run()
+    app.switch_page("views/drafts.py").run()
+
+    upload_and_import(app, draft.id, "专家稿.docx", saved(document))
+
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    assert any("新版本 1 段" in s.value for s in app.success)
+    assert any(area.value.startswith("从 Word 导回的出台背景。") for area in app.text_area)

@@ -169,7 +169,7 @@ def test_book_event_same_spokesperson_warns(session, actor):
 
     later = datetime(2026, 12, 8, 10, 30, tzinfo=OFFICE_TZ)
     warnings = events.check_booking(session, event_input(
-        topic="另一场采访", venue="第二会议室", spokespeople="张三",
+        topic="另一场采访", venue="第二会议室", spokespeople="张三", host="",
         starts_at=later, ends_at=later + timedelta(hours=1)), now=later - timedelta(days=7))
 
     assert len(warnings) == 1

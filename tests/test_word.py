@@ -165,10 +165,10 @@ def test_load_template_spec_reads_the_section_list(kind, template, sections):
 
 def test_load_template_spec_unknown_kind_names_it():
     with pytest.raises(InvalidInput) as caught:
-        load_template_spec("press_release")
+        load_template_spec("speech_text")
 
     assert caught.value.key == "documents.word.kind_unknown"
-    assert "press_release" in caught.value.message
+    assert "speech_text" in caught.value.message
 
 
 def test_check_gbt9704_reports_d04_dash_format_page_numbers():

@@ -3,7 +3,7 @@ assignment, comments, history), send it to review, release it once approved, and
 it as a Word file.
 
 Text typed into a section stays in st.session_state (ui.UNSAVED_KEY) until it is saved or
-discarded, so it survives reruns and visits to other pages; the page and the sidebar
+discarded, so it survives reruns and visits to other pages. The page and the sidebar
 warn while any is left.
 """
 
@@ -254,10 +254,9 @@ if view["conflicts"]:
 # --- One section: editor (or read-only text), comments, history, assignment -------------
 
 def editor_keys(section_id: int, base: int) -> tuple[str, str]:
-    # A new key after each save or discard (base or revision), so the widgets start from
-    # the stored text instead of keeping what was typed before.
-    revision = st.session_state.get(f"drafts_revision_{section_id}", 0)
-    suffix = f"{section_id}_{base}_{revision}"
+    # The base version and the user are part of the key: after a save, or after someone
+    # else signs in in the same browser, the widgets start from the stored text.
+    suffix = f"{section_id}_{base}_u{view['actor_id']}"
     return f"drafts_title_{suffix}", f"drafts_body_{suffix}"
 
 
@@ -287,10 +286,11 @@ def remember(entry: dict, title_key: str, body_key: str, start: tuple[str, str])
         store[entry["section_id"]] = {**entry, "title": title, "body": body}
 
 
-def forget(section_id: int) -> None:
+def forget(section_id: int, base: int) -> None:
+    """Drop a section's unsaved text and its editor state (after a save or a discard)."""
     st.session_state.get(ui.UNSAVED_KEY, {}).pop(section_id, None)
-    revision_key = f"drafts_revision_{section_id}"
-    st.session_state[revision_key] = st.session_state.get(revision_key, 0) + 1
+    for key in editor_keys(section_id, base):
+        st.session_state.pop(key, None)
 
 
 def render_editor(section) -> None:
@@ -322,7 +322,7 @@ def render_editor(section) -> None:
         save_section(section, base, st.session_state[title_key], st.session_state[body_key])
     if discard_col.button(t("coedit_page.discard"), key=f"drafts_discard_{section.id}",
                           disabled=section.id not in ui.unsaved_texts()):
-        forget(section.id)
+        forget(section.id, base)
         flash_and_rerun(t("coedit_page.discarded", title=ui.escape_md(section.title)))
 
 
@@ -332,7 +332,7 @@ def save_section(section, base: int, title: str, body: str) -> None:
         confirm_reset=confirm_reset))
     if outcome is None:
         return
-    forget(section.id)
+    forget(section.id, base)
     if outcome.conflict is not None:
         flash_and_rerun(t("coedit_page.saved_as_conflict", title=ui.escape_md(section.title),
                           current=outcome.conflict.theirs_number,
@@ -359,7 +359,7 @@ def render_read_only(section) -> None:
         st.text_area(t("coedit_page.unsaved_copy"), value=unsaved["body"], disabled=True,
                      key=f"drafts_locked_{section.id}")
         if st.button(t("coedit_page.discard"), key=f"drafts_discard_{section.id}"):
-            forget(section.id)
+            forget(section.id, unsaved["base"])
             st.rerun()
 
 

@@ -79,6 +79,11 @@ def show_content() -> None:
         st.markdown(ui.escape_md(section["body"]).replace("\n", "  \n"))
         if section["source_ref"]:
             st.caption(t("draft_page.source_ref", ref=section["source_ref"]))
+        if section.get("tier"):   # 答问口径: the tier, key points and phrasing to avoid
+            st.caption(t("answer_brief_widget.review_details",
+                         tier=ui.label("answer_library.tier", section["tier"]),
+                         points=ui.escape_md(" / ".join(section["key_points"].splitlines())),
+                         avoid=ui.escape_md(" / ".join(section["avoid_phrasing"].splitlines()))))
 
 
 def show_diff() -> None:

@@ -1,7 +1,7 @@
 """AI assistance next to a draft section (稿件编辑) and on an opinion item (政务舆情).
 
 A click prepares the request in planner (configuration, rights, the 不公开 rule), then the
-answer streams into a placeholder with the count of characters received. 停止 is an
+reply streams into a placeholder with the count of characters received. 停止 is an
 ordinary button: its click reruns the script, which interrupts the loop. The text
 received so far is kept in st.session_state while streaming, so the next run records it
 as a stopped suggestion. Suggestions are stored in planner and shown marked as AI 生成
@@ -16,20 +16,19 @@ import streamlit as st
 import ui
 from planner.errors import PlannerError
 from planner.i18n import t
-from planner.models import AiAction, DraftKind, SuggestionStatus
+from planner.models import AiAction, SuggestionStatus
 from planner.services import ai, review
 from planner.timeutil import format_office
 
 logger = logging.getLogger("planner.ui.ai_panel")
 
-QA_KINDS = {DraftKind.QA, DraftKind.ANSWER_BRIEF}
 RUN_PREFIX = "ai_panel_run_"         # + scope: {"request": AiRequest, "text": str} while streaming
 COPY_PREFIX = "ai_panel_copy_"       # + scope: an accepted summary to show for copying
 NOTICE_PREFIX = "ai_panel_notice_"   # + scope: (kind, message) to show after the rerun
 
 
 def render_section_assist(draft, section, *, editable: bool) -> None:
-    """The AI buttons of one section and the user's open suggestions for it.
+    """Draw the AI buttons of one section and the user's open suggestions for it.
 
     Without `editable` only the suggestions are listed, without 采用; the service checks
     the rights again on every action.
@@ -45,7 +44,7 @@ def render_section_assist(draft, section, *, editable: bool) -> None:
 
 
 def render_opinion_summary(opinion, *, note_key: str | None = None) -> None:
-    """生成摘要 for an opinion item. 采用 marks the suggestion accepted and, when the page
+    """Draw 生成摘要 for an opinion item. 采用 marks the suggestion accepted and, when the page
     shows the 研判 form, puts the text into that form's field `note_key`."""
     scope = f"opinion_{opinion.id}"
     _show_notice(scope)
@@ -99,7 +98,8 @@ def _offered_actions(draft, section) -> list[AiAction]:
         actions.append(AiAction.DRAFT)
     if section.body.strip():
         actions.append(AiAction.POLISH)
-    if draft.policy_id is not None and draft.kind in QA_KINDS:
+    # New questions concern the whole draft: offered once, at its first section.
+    if draft.policy_id is not None and draft.kind in ai.QA_KINDS and section.position == 0:
         actions.append(AiAction.QUESTIONS)
     return actions
 
@@ -113,7 +113,7 @@ def _configuration_refusal() -> PlannerError | None:
 
 
 def _stream(request, scope: str) -> None:
-    """Stream the answer into the page, then record it and rerun to show it."""
+    """Stream the reply into the page, then record it and rerun to show it."""
     run = {"request": request, "text": ""}
     st.session_state[RUN_PREFIX + scope] = run
     # A click on 停止 (or on any other widget) reruns the script and so ends this loop;

@@ -2,17 +2,17 @@
 备答), 答题要点, 依据 and 避免的表述, one form per question.
 
 The question and answer themselves are edited on the drafts page like any section. Saving
-here is an edit too: after submission or approval it sends the draft back to 草稿, which
-the form says before saving (planner.services.event_documents.save_answer_details).
+here is an edit too: after submission or approval it sends the draft back to 草稿, and the
+form warns about that before saving (planner.services.event_documents.save_answer_details).
 """
 
 import streamlit as st
 
 import ui
+from planner.documents.templates import INTRO_KEY
 from planner.i18n import t
 from planner.models import AnswerTier
 from planner.services import drafts, event_documents, review
-from planner.documents.templates import INTRO_KEY
 
 
 def render_details(draft_id: int) -> None:

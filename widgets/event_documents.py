@@ -1,6 +1,8 @@
-"""The documents of one press event, for the event page: each role (发布会方案, 新闻通稿,
-答问口径, 预告, 文字实录, 重要政务活动信息) with its draft and review status, a button to
-draft the missing ones with their 公开属性, and the way to the drafts page.
+"""The documents of one press event, for the event page.
+
+It lists each role (发布会方案, 新闻通稿, 答问口径, 预告, 文字实录, 重要政务活动信息) with its
+draft and review status. A button drafts a missing one after its 公开属性 is chosen, and
+another opens the drafts page.
 
 The event page calls render(event_id). Who may create what is checked in
 planner.services.event_documents; the buttons only follow it.
@@ -34,8 +36,11 @@ def render(event_id: int) -> None:
         _library_suggestions(brief.id, view["suggestions"])
         with st.expander(t("event_documents_widget.brief_details")):
             answer_brief.render_details(brief.id)
-    st.page_link("views/drafts.py", label=t("event_documents_widget.go_drafts"),
-                 icon=":material/edit_note:")
+    # A button, not st.page_link: a link needs the page registered in this app's
+    # navigation when it renders, a switch only when clicked.
+    if st.button(t("event_documents_widget.go_drafts"), key=f"event_documents_drafts_{event_id}",
+                 icon=":material/edit_note:"):
+        st.switch_page("views/drafts.py")
 
 
 def _load(session, actor, event_id: int) -> dict:

@@ -2,7 +2,7 @@
 
 The questions are those of the 答记者问 prefill (background, significance, content, one per
 top-level part, implementation), each keeping the 依据 path it was drawn from. Every
-question starts as 可能问 with key points (答题要点) taken from its answer; the drafter
+question starts as 可能问 with key points (答题要点) taken from its answer. The drafter then
 sets the tier, trims the points and adds the phrasing to avoid.
 """
 

@@ -1,7 +1,7 @@
 """Clause citations in free text (二、（三）, 第五条, 第二章第五条) as citation paths.
 
 A citation path names a clause the way planner.services.policies stores it: the labels
-from the top joined together (二、（三）1.), except that an article (第五条) stands on its
+from the top joined together (二、（三）1.), except that an article (第五条) is cited on its
 own because article numbers run through the whole document. Half-width brackets, "二." and
 Arabic article numbers (第5条) are read as their standard forms (二、, （三）, 第五条).
 

@@ -1,22 +1,26 @@
 """Word round trip: read an exported draft back after an expert edited it in Word or WPS.
 
-The export carries an export stamp, a custom document property (File → Properties →
-Custom in Word and WPS, which both keep it on save). It holds the draft id and, for each
-section, its id, its version at export and fingerprints of its heading and body. With
-it, an import knows which version the expert started from and which sections the expert
-left alone. A file without a stamp (made elsewhere, or with the property removed) can
-only be matched by its headings.
+The export carries an export stamp: a custom document property, which Word lists under
+File → Info → Properties → Advanced Properties → Custom and keeps when it saves the file.
+It contains the draft id and, for each section, its id, its version at export and
+fingerprints of its heading and body. With it, an import knows which version the expert
+started from and which sections the expert left alone. A file without a stamp (made
+elsewhere, or with the property removed) can only be matched by its headings.
+
+NOTE: that WPS keeps the property too is expected but not checked here. A WPS file that
+lost it still imports, matched by its headings.
 
 `read_draft_docx` lays a .docx out the way `planner.documents.word.render_docx` wrote it:
 
 - heading layout (政策解读, 舆情回应稿, 会议通知 and the other numbered kinds): the title,
   the lead paragraphs (导语) where the kind has them, then per section a 标题 1 heading
   "一、…" and its body paragraphs, then the issuer and date lines, which are skipped.
-- question layout (答记者问): the title, the lead paragraphs, then per section a 问题
+- question layout (答记者问): the title, the lead paragraphs, then per section a
   paragraph "问：…", the answer paragraphs (the first led by "答："), and an optional
-  答问依据 paragraph "依据：…". The 依据 text is read back into `source_ref` only so the
-  import can report an edited one. It is not imported, because 依据 cites the policy
-  clause the answer rests on and is kept in the app.
+  答问依据 paragraph "依据：…". Questions are found by their 问： whatever their style,
+  and 依据 lines by their style and 依据：. The 依据 text is read into `source_ref` only
+  so the import can report an edited one. It is not imported, because 依据 cites the
+  policy clause the answer rests on and is kept in the app.
 
 Paragraph text comes from walking the document XML, not from python-docx's
 `paragraph.text`, which leaves out runs inside tracked insertions. Tracked changes count
@@ -58,8 +62,6 @@ _RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _CUSTOM_PART = "docProps/custom.xml"
-# Untrusted XML: no entity expansion, no network, no huge trees.
-_SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 # Layouts, by draft kind (models.DraftKind values), with whether the lead section (key
 # "intro") appears in the file. Kinds not listed (新闻通稿, 文字实录, 重要政务活动信息 run
@@ -113,7 +115,7 @@ _W_BR, _W_CR, _W_NB_HYPHEN = qn("w:br"), qn("w:cr"), qn("w:noBreakHyphen")
 _W_R, _W_RPR, _W_PPR, _W_VANISH = qn("w:r"), qn("w:rPr"), qn("w:pPr"), qn("w:vanish")
 _REVISION_MARKS = {qn("w:ins"): INSERTED, qn("w:del"): DELETED,
                    qn("w:moveTo"): MOVED_IN, qn("w:moveFrom"): MOVED_OUT}
-# Subtrees whose text is not part of the paragraph a reader sees: properties (they hold
+# Subtrees whose text is not shown as part of the paragraph: properties (they hold
 # the paragraph-mark and formatting revisions), field codes, text boxes, notes, the
 # fallback copy of mc:AlternateContent, and content-control settings.
 _SKIPPED = {
@@ -165,14 +167,14 @@ def write_stamp(docx_bytes: bytes, stamp: ExportStamp) -> bytes:
     """
     source = zipfile.ZipFile(io.BytesIO(docx_bytes))
     names = source.namelist()
-    package_rels = etree.fromstring(source.read("_rels/.rels"), _SAFE_PARSER)
+    package_rels = etree.fromstring(source.read("_rels/.rels"), _safe_parser())
     part_name = _custom_part_name(package_rels) or _CUSTOM_PART
-    custom = (etree.fromstring(source.read(part_name), _SAFE_PARSER) if part_name in names
+    custom = (etree.fromstring(source.read(part_name), _safe_parser()) if part_name in names
               else etree.Element(f"{{{_CUSTOM_NS}}}Properties", nsmap={None: _CUSTOM_NS,
                                                                       "vt": _VT_NS}))
     _set_stamp_property(custom, _stamp_json(stamp))
     _relate_custom_part(package_rels, part_name)
-    content_types = etree.fromstring(source.read("[Content_Types].xml"), _SAFE_PARSER)
+    content_types = etree.fromstring(source.read("[Content_Types].xml"), _safe_parser())
     _declare_custom_part(content_types, part_name)
 
     replaced = {"_rels/.rels": package_rels, "[Content_Types].xml": content_types,
@@ -194,10 +196,10 @@ def read_stamp(docx_bytes: bytes) -> ExportStamp | None:
     try:
         with zipfile.ZipFile(io.BytesIO(docx_bytes)) as package:
             part_name = _custom_part_name(etree.fromstring(package.read("_rels/.rels"),
-                                                           _SAFE_PARSER))
+                                                           _safe_parser()))
             if part_name is None or part_name not in package.namelist():
                 return None
-            custom = etree.fromstring(package.read(part_name), _SAFE_PARSER)
+            custom = etree.fromstring(package.read(part_name), _safe_parser())
     except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
         logger.warning("custom properties unreadable: %s", exc)
         return None
@@ -206,6 +208,12 @@ def read_stamp(docx_bytes: bytes) -> ExportStamp | None:
         if prop.get("name") == STAMP_PROPERTY:
             return _parse_stamp("".join(prop.itertext()))
     return None
+
+
+def _safe_parser() -> etree.XMLParser:
+    # Untrusted XML: no entity expansion, no network, no huge trees. One parser per call,
+    # because an lxml parser must not be shared between threads (Streamlit runs several).
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 def _stamp_json(stamp: ExportStamp) -> str:
@@ -427,8 +435,8 @@ def _lay_out(blocks: list[_Block], layout: str, stamp: ExportStamp | None) -> Re
     boundary = QUESTION if layout == QUESTIONS else HEADING
     if layout == QUESTIONS:
         _mark_questions_by_text(blocks)
-    elif not any(block.role == HEADING for block in blocks):
-        _mark_headings_by_label(blocks)
+    else:
+        _mark_headings(blocks)
 
     title_block = _title_block(blocks, boundary)
     intro: list[_Block] = []
@@ -493,15 +501,28 @@ def _title_block(blocks: list[_Block], boundary: str) -> _Block | None:
 
 
 def _mark_questions_by_text(blocks: list[_Block]) -> None:
-    # A question typed without the 问题 style still starts with 问：.
+    """Take a paragraph for a question by its 问： and a 依据 line by its style and 依据：.
+
+    The 问题 and 答问依据 styles name no next style, so a paragraph typed after pressing
+    Enter at the end of a question keeps the 问题 style: without 问： it is answer text.
+    """
     for block in blocks:
-        if block.role in (BODY, HEADING) and _QUESTION_MARK.match(_strip_line(block.text)):
+        text = _strip_line(block.text)
+        if block.role in (BODY, HEADING, QUESTION) and _QUESTION_MARK.match(text):
             block.role = QUESTION
+        elif block.role == QUESTION or (block.role == BASIS and not _BASIS_MARK.match(text)):
+            block.role = BODY
 
 
-def _mark_headings_by_label(blocks: list[_Block]) -> None:
-    # NOTE: only for a file without any 标题 1 paragraph (styles cleared in WPS, say): then
-    # a body paragraph that starts with 一、 is taken for a heading too.
+def _mark_headings(blocks: list[_Block]) -> None:
+    """Drop the heading role of empty heading paragraphs. In a file without any 标题 1
+    paragraph (its styles cleared), take a paragraph that starts with 一、 for a heading."""
+    for block in blocks:
+        if block.role == HEADING and not _strip_line(block.text):
+            block.role = BODY
+    if any(block.role == HEADING for block in blocks):
+        return
+    # NOTE: a body paragraph that starts with 一、 is then taken for a heading too.
     for block in blocks:
         if block.role == BODY and _LEVEL_ONE_LABEL.match(_strip_line(block.text)):
             block.role = HEADING

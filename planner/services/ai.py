@@ -5,7 +5,7 @@ The flow is prepare → stream → record_suggestion → accept or discard:
 - `prepare` checks the configuration, the actor's right to edit the section (or see the
   opinion item) and the 公开属性, and builds the messages. Nothing is sent yet. A draft
   whose 公开属性 is 不公开 is refused unless the endpoint is marked internal (llm_internal).
-- `stream` sends them through planner.assist and yields the text as it arrives; it needs
+- `stream` sends them through planner.assist and yields the text as it arrives. It needs
   no database session, so none is held open while the model writes.
 - `record_suggestion` stores the text (complete, or stopped part-way) as an AiSuggestion
   with its citations checked against the policy. The section is not touched.
@@ -41,13 +41,12 @@ from planner.timeutil import now_utc
 logger = logging.getLogger(__name__)
 
 QA_KINDS = {DraftKind.QA, DraftKind.ANSWER_BRIEF}
-DRAFT_ACTIONS = {AiAction.DRAFT, AiAction.QUESTIONS, AiAction.POLISH}
 OPEN_STATUSES = (SuggestionStatus.PENDING, SuggestionStatus.STOPPED)
 QUESTION_COUNT = 5
-# The policy text sent with a request is cut here, about 20 000 tokens for Chinese text,
-# which fits the 32k context of common local models together with the answer.
+# The policy text in a prompt is cut at this many characters. Estimate: Chinese text takes
+# roughly one token per character, which leaves room for the reply in a 32k-token context.
 MAX_POLICY_CHARS = 24000
-MAX_ANSWER_CHARS = 20000      # a longer answer is cut off while streaming
+MAX_ANSWER_CHARS = 20000      # a longer reply is cut off while streaming
 QUESTION_KEY = "question"     # DraftSection.key of a question added from a suggestion
 
 _BLOCK_LINE_RE = re.compile(r"^[\s*#>]*(?:\d{1,2}[.、．]\s*)?\**\s*(问|答|依据)\s*\**\s*[：:]\s*"
@@ -56,7 +55,7 @@ _BLOCK_LINE_RE = re.compile(r"^[\s*#>]*(?:\d{1,2}[.、．]\s*)?\**\s*(问|答|�
 
 @dataclass(frozen=True)
 class AiRequest:
-    """The messages for one action and what is needed to record its answer."""
+    """The messages for one action and what is needed to record the reply."""
 
     action: AiAction
     messages: list[dict[str, str]] = field(repr=False)
@@ -89,8 +88,8 @@ class QuestionBlock:
 
 @dataclass
 class AcceptOutcome:
-    """What accepting did: the new version (or kept conflict) of a section, the sections
-    added to a 答问 draft, or, for an opinion summary, only the accepted text."""
+    """The result of accepting: the new version (or kept conflict) of a section, the
+    sections added to a 答问 draft, or, for an opinion summary, only the accepted text."""
 
     suggestion: AiSuggestion
     text: str
@@ -111,8 +110,8 @@ def configured_settings() -> LlmSettings:
 
 
 def refusal_for(draft: Draft) -> InvalidInput | PermissionDenied | None:
-    """Return the error `prepare` would raise for any action on `draft` before looking at
-    the section (configuration, 公开属性), or None; pages show it on disabled buttons."""
+    """Return the error that `prepare` raises for any action on `draft` (configuration,
+    公开属性), or None. Pages show it next to disabled buttons."""
     try:
         _check_disclosure(draft, configured_settings())
     except (InvalidInput, PermissionDenied) as exc:
@@ -145,10 +144,7 @@ def prepare(session: Session, *, actor: User, action: AiAction | str,
         return _prepare_summary(session, actor=actor, settings=settings, opinion_id=opinion_id)
 
     draft, section = _target(session, action, draft_id=draft_id, section_id=section_id)
-    if section is not None:
-        coedit.require_section_editor(session, actor, draft, section)
-    else:
-        drafts.require_editor(session, actor, draft)
+    _require_editor(session, actor, action, draft, section)
     _check_disclosure(draft, settings)
 
     messages = _draft_messages(session, action, draft, section)
@@ -270,14 +266,18 @@ def stream(request: AiRequest) -> Iterator[str]:
     Raises AssistError on any failure. Stops quietly after MAX_ANSWER_CHARS.
     """
     received = 0
-    for text in assist.stream_chat(request.settings, request.messages):
-        if received + len(text) > MAX_ANSWER_CHARS:
-            logger.warning("AI %s answer cut at %s characters", request.action,
-                           MAX_ANSWER_CHARS)
-            yield text[:MAX_ANSWER_CHARS - received]
-            return
-        received += len(text)
-        yield text
+    pieces = assist.stream_chat(request.settings, request.messages)
+    try:
+        for text in pieces:
+            if received + len(text) > MAX_ANSWER_CHARS:
+                logger.warning("AI %s reply cut at %s characters", request.action,
+                               MAX_ANSWER_CHARS)
+                yield text[:MAX_ANSWER_CHARS - received]
+                return
+            received += len(text)
+            yield text
+    finally:
+        pieces.close()   # closes the connection at once when the caller stops early
 
 
 def record_suggestion(session: Session, *, actor: User, request: AiRequest, text: str,
@@ -321,10 +321,17 @@ def _require_access(session: Session, actor: User, request: AiRequest) -> None:
         return
     draft = drafts.get_draft(session, request.draft_id)
     section = session.get(DraftSection, request.section_id) if request.section_id else None
-    if section is not None:
-        coedit.require_section_editor(session, actor, draft, section)
-    else:
+    _require_editor(session, actor, request.action, draft, section)
+
+
+def _require_editor(session: Session, actor: User, action: AiAction, draft: Draft,
+                    section: DraftSection | None) -> None:
+    # Questions add sections, so they need the right to edit the draft; the section they
+    # were asked from only anchors them. Draft and polish change that section.
+    if action == AiAction.QUESTIONS or section is None:
         drafts.require_editor(session, actor, draft)
+    else:
+        coedit.require_section_editor(session, actor, draft, section)
 
 
 def _entity(suggestion: AiSuggestion) -> tuple[str, int | None]:
@@ -338,8 +345,8 @@ def _entity(suggestion: AiSuggestion) -> tuple[str, int | None]:
 def check_citations(session: Session, policy_id: int, text: str) -> list[CitationCheck]:
     """Find the clauses `text` cites and check each against the policy's citation paths.
 
-    A lone （三） is found if any part of the policy has it (all of them are listed); an
-    article cited with its chapter (第二章第五条) must sit in that chapter.
+    A lone （三） is found if any part of the policy has it, and all such parts are listed.
+    An article cited with its chapter (第二章第五条) must sit in that chapter.
     """
     rows = _policy_rows(session, policy_id)
     by_id = {row.id: row for row in rows}
@@ -360,7 +367,7 @@ def check_citations(session: Session, policy_id: int, text: str) -> list[Citatio
 
 
 def stored_checks(suggestion: AiSuggestion) -> list[CitationCheck]:
-    """The citation checks saved with a suggestion."""
+    """Return the citation checks saved with a suggestion."""
     if not suggestion.citations_json:
         return []
     return [CitationCheck(**{**item, "matches": tuple(item.get("matches", ()))})
@@ -388,7 +395,7 @@ def _ancestor_paths(row: PolicySection, by_id: dict[int, PolicySection]) -> set[
 # --- Questions ------------------------------------------------------------------------------
 
 def parse_questions(text: str) -> list[QuestionBlock]:
-    """Read the 问：/答：/依据： blocks the questions action asks for.
+    """Read the 问：/答：/依据： blocks that the questions prompt requests.
 
     An answer may run over several lines; a block without a question or an answer is left
     out. Numbering ("1.") and Markdown bold around the labels are tolerated.
@@ -468,7 +475,8 @@ def discard(session: Session, *, actor: User, suggestion_id: int) -> AiSuggestio
 
 def open_suggestions(session: Session, *, actor: User, section_id: int | None = None,
                      opinion_id: int | None = None, limit: int = 3) -> list[AiSuggestion]:
-    """The actor's undecided suggestions for a section or an opinion item, newest first."""
+    """Return the actor's undecided suggestions for a section or an opinion item, newest
+    first."""
     query = select(AiSuggestion).where(AiSuggestion.created_by == actor.id,
                                        AiSuggestion.status.in_(OPEN_STATUSES))
     if section_id is not None:

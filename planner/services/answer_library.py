@@ -1,9 +1,9 @@
 """答问口径库: questions and answers approved at 审发, searchable and reusable.
 
 When an 答问口径 draft is approved at the final level (审发), planner.services.review calls
-add_from_approval in the same transaction, and each question section becomes an entry:
-question, answer, 答题要点, 依据, 避免的表述, tier, the event and draft it came from, and
-the hash of the cited policy at that moment. A later edit of that policy marks the entry
+add_from_approval in the same transaction. Each question section becomes an entry: question,
+answer, 答题要点, 依据, 避免的表述, tier, the event and draft it came from, and the hash of
+the cited policy at that moment. A later edit of that policy marks the entry
 in search results (policy_changed), because an answer resting on changed text needs a
 new check before it is used again.
 
@@ -122,7 +122,7 @@ def normalise(text: str) -> str:
 # --- The cited policy's fingerprint -------------------------------------------------------
 
 def current_policy_hashes(session: Session, policy_ids: set[int | None]) -> dict[int, str]:
-    """Return policy id → SHA-256 of the policy as it stands; deleted policies are missing.
+    """Return policy id → SHA-256 of the policy's current content; deleted ones are missing.
 
     The hash covers the text as imported (raw_text), the corrected header fields and every
     parsed section (path, label, heading, text, kind, level, table), in document order.
@@ -155,10 +155,10 @@ def _policy_digest(policy: Policy, sections: list) -> str:
 # --- Reading ------------------------------------------------------------------------------
 
 def require_reader(session: Session, actor: User) -> None:
-    """Raise PermissionDenied unless `actor` is active and holds at least one role."""
-    held = session.exec(select(RoleAssignment.id)
-                        .where(RoleAssignment.user_id == actor.id).limit(1)).first()
-    if not actor.is_active or held is None:
+    """Raise PermissionDenied unless `actor` is active and has at least one role."""
+    assignment_id = session.exec(select(RoleAssignment.id)
+                                 .where(RoleAssignment.user_id == actor.id).limit(1)).first()
+    if not actor.is_active or assignment_id is None:
         raise PermissionDenied("answer_library.no_role")
 
 
@@ -170,16 +170,14 @@ def search(session: Session, *, query: str, tier: AnswerTier | str | None = None
     forms. Newest approval first. An empty query lists every entry that passes the filters.
     """
     conditions = _conditions(query, tier, policy_id, session.get_bind().dialect.name)
-    limit = max(1, min(limit, MAX_PAGE_SIZE))
-    total = session.exec(select(func.count()).select_from(AnswerLibraryEntry)
-                         .where(*conditions)).one()
+    limit, offset = max(1, min(limit, MAX_PAGE_SIZE)), max(offset, 0)
+    page_ids, total = _matching_page(session, conditions, limit, offset)
     rows = session.exec(
         select(AnswerLibraryEntry, PressEvent.topic, PressEvent.starts_at, Policy.title)
         .join(PressEvent, AnswerLibraryEntry.event_id == PressEvent.id, isouter=True)
         .join(Policy, AnswerLibraryEntry.policy_id == Policy.id, isouter=True)
-        .where(*conditions)
-        .order_by(AnswerLibraryEntry.approved_at.desc(), AnswerLibraryEntry.id.desc())
-        .limit(limit).offset(max(offset, 0))).all()
+        .where(AnswerLibraryEntry.id.in_(page_ids))).all()
+    rows.sort(key=lambda row: page_ids.index(row[0].id))
 
     hashes = current_policy_hashes(session, {entry.policy_id for entry, *_ in rows})
     hits = [LibraryHit(entry=entry, event_topic=topic or "", event_starts_at=starts_at,
@@ -187,6 +185,27 @@ def search(session: Session, *, query: str, tier: AnswerTier | str | None = None
                        policy_changed=_policy_changed(entry, hashes))
             for entry, topic, starts_at, policy_title in rows]
     return LibraryPage(hits=hits, total=total)
+
+
+def _matching_page(session: Session, conditions: list, limit: int,
+                   offset: int) -> tuple[list[int], int]:
+    """Return the ids on the page, newest first, and the number of matches.
+
+    The count comes with the page as a window function, so the entries' text is scanned
+    once. Only a page past the last match needs a count of its own.
+    """
+    rows = session.exec(select(AnswerLibraryEntry.id, func.count().over())
+                        .where(*conditions)
+                        .order_by(AnswerLibraryEntry.approved_at.desc(),
+                                  AnswerLibraryEntry.id.desc())
+                        .limit(limit).offset(offset)).all()
+    if rows:
+        return [entry_id for entry_id, _ in rows], rows[0][1]
+    if offset == 0:
+        return [], 0
+    total = session.exec(select(func.count()).select_from(AnswerLibraryEntry)
+                         .where(*conditions)).one()
+    return [], total
 
 
 def query_terms(query: str) -> list[str]:

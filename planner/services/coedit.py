@@ -1,14 +1,14 @@
 """Co-editing (协同编辑) of drafts: versions, conflicts, assignment, comments, history.
 
 Every save of a section is a DraftSectionVersion with its author. A save based on an
-older version than the current one never overwrites it: its text is kept as a version
-row without a number (conflict_state open) and the editor chooses later between merging,
-keeping their text or taking the current one. Nothing typed is lost, because both texts
+older version than the current one never overwrites it. Its text is kept as a version
+row without a number (conflict_state open), and the editor later chooses to merge, to
+keep their text or to take the current one. Nothing typed is lost, because both texts
 are rows.
 
 Who may edit a section: the draft's owner (its author, `created_by`) always; a section
 assigned to someone only by that assignee and the owner; a read-only section only by the
-owner; any other section by whoever may edit the draft (drafts._require_editor).
+owner; any other section by whoever may edit the draft (drafts.require_editor).
 """
 
 import logging
@@ -31,7 +31,7 @@ from planner.timeutil import now_utc
 logger = logging.getLogger(__name__)
 
 MAX_COMMENT_LENGTH = 2000
-# Who may be given a section: people who write drafts (承办人员) or co-edit them (专家).
+# Roles a section can be assigned to: 承办人员 (who write drafts) and 专家 (who co-edit).
 ASSIGNEE_ROLES = {Role.DRAFTER, Role.EXPERT}
 # Reviewers may comment on a draft too: 承办部门负责人 of the drafting unit (审核) and any
 # 单位负责人 (审发 is not bound to the drafting unit). 承办人员 of the unit already edit.
@@ -40,7 +40,7 @@ ANY_UNIT_REVIEWER_ROLES = {Role.UNIT_HEAD}
 
 
 class Resolution(StrEnum):
-    """How an open conflict was resolved (DraftSectionVersion.resolution)."""
+    """The choice that resolved a conflict (DraftSectionVersion.resolution)."""
 
     MERGE = "merge"              # a merged text, written by the expert, became the version
     KEEP_MINE = "keep_mine"      # the conflicting text became a version on top of the current
@@ -52,7 +52,7 @@ class ConflictView:
     """A save that found the section moved on: the editor's text (mine), the current text
     (theirs) and the character-level diffs from theirs to mine."""
 
-    version_id: int            # the conflict row that holds "mine"
+    version_id: int            # the conflict row that contains "mine"
     section_id: int
     base_number: int | None    # the version the editor started from
     mine_title: str
@@ -70,8 +70,8 @@ class ConflictView:
 
 @dataclass
 class SaveOutcome:
-    """What a save did: `version` is the new current version, or (with `conflict` set)
-    the kept conflicting text. A save that wrote nothing (an unchanged text, or
+    """The result of a save. `version` is the new current version, or (with `conflict`
+    set) the kept conflicting text. A save that wrote nothing (an unchanged text, or
     take_theirs) returns the current version with `changed` False."""
 
     section: DraftSection
@@ -90,7 +90,7 @@ def save(session: Session, *, actor: User, section_id: int, title: str, body: st
     `base_version` is the version the editor started from. If the section is still at it,
     the text becomes version `base_version + 1`. If another save came first (also one
     committed by another app instance a moment ago), the text is stored as a conflict row
-    and the outcome carries both texts; nothing raises and nothing is overwritten. After
+    and the outcome carries both texts. Nothing raises and nothing is overwritten. After
     submission or approval a real change sends the draft back to 草稿, and only with
     `confirm_reset`. A text equal to the current one, or to the version the editor
     started from, saves nothing.
@@ -111,7 +111,7 @@ def _save_checked(session: Session, *, actor: User, draft: Draft, section: Draft
                   title: str, body: str, base_version: int, confirm_reset: bool,
                   origin: str, ai_suggestion_id: int | None = None,
                   note: str = "") -> SaveOutcome:
-    # The permission is checked by the caller; this is the save itself.
+    # The save itself. Callers check the permission first.
     title, body = title.strip(), body.strip()
     if (title, body) == (section.title, section.body):
         return SaveOutcome(section=section, version=current_version(session, section),
@@ -134,6 +134,7 @@ def _write_version(session: Session, *, actor: User, draft: Draft, section: Draf
     if review.edit_would_reset(draft) and not confirm_reset:
         review.reset_for_edit(session, actor=actor, draft=draft, confirm_reset=False,
                               change="section")
+    current_version(session, section)   # the text being replaced has its row first
     if not drafts.write_if_current(session, actor=actor, section=section, title=title,
                                    body=body, base_version=base_version):
         return _keep_conflict(session, actor=actor, section=section, title=title, body=body,
@@ -227,7 +228,7 @@ def resolve_conflict(session: Session, *, actor: User, version_id: int, choice: 
     merge saves `title` and `body` (the expert's merged text) as a new version, origin
     merge. keep_mine saves the conflicting text on top of the current version. take_theirs
     writes no version. The conflict row is marked resolved in each case. `seen_version` is
-    the current version the expert looked at (default: the current one now); if the
+    the current version the expert looked at (default: the current one now). If the
     section has moved on past it, the text becomes another open conflict, never an
     overwrite. Only the conflict's author or the draft's owner may resolve it.
     """
@@ -317,7 +318,7 @@ def merge_template(theirs: str, mine: str) -> str:
     """Return the current text (theirs) with each place where mine differs marked as
     〔对方：…｜我的：…〕, for the expert to settle before saving a merge.
 
-    A save of a text that still holds a marker is rejected (see resolve_conflict).
+    resolve_conflict rejects a merged text that still contains a marker.
     """
     parts: list[str] = []
     pending = {"theirs": "", "mine": ""}
@@ -339,7 +340,7 @@ def merge_template(theirs: str, mine: str) -> str:
 
 def _mark_resolved(session: Session, kept: DraftSectionVersion, choice: Resolution) -> None:
     # Compare-and-set on the state: of two people resolving the same conflict at once,
-    # the second finds it resolved and is told so.
+    # the second finds it resolved and gets a Conflict naming the first choice.
     result = session.exec(update(DraftSectionVersion)
                           .where(DraftSectionVersion.id == kept.id,
                                  DraftSectionVersion.conflict_state == ConflictState.OPEN)
@@ -364,7 +365,7 @@ def require_section_editor(session: Session, actor: User, draft: Draft,
             return
         raise PermissionDenied("coedit.section_assigned", title=_short(section.title),
                                assignee=_display_name(session, section.assignee_id))
-    drafts._require_editor(session, actor, draft)
+    drafts.require_editor(session, actor, draft)
 
 
 def may_edit_section(session: Session, *, actor: User, section: DraftSection) -> bool:
@@ -397,7 +398,8 @@ class AssignedSection:
 
 def assign_section(session: Session, *, actor: User, section_id: int,
                    assignee_id: int | None, read_only: bool) -> DraftSection:
-    """Assign the section to an expert or drafter (None: to nobody) and set 只读.
+    """Assign the section to an expert or drafter (None removes the assignment) and set
+    只读.
 
     Only the draft's owner, or 厅办公室 of the drafting unit, may do it. The assignee
     must be an active user holding 专家 or 承办人员.
@@ -590,7 +592,7 @@ def require_commenter(session: Session, actor: User, draft: Draft) -> None:
                                                   draft.unit_id):
         return
     try:
-        drafts._require_editor(session, actor, draft)
+        drafts.require_editor(session, actor, draft)
     except (PermissionDenied, InvalidInput):
         raise PermissionDenied("coedit.comment_not_allowed") from None
 
@@ -671,7 +673,8 @@ class VersionView:
 
     @property
     def ai_drafted(self) -> bool:
-        """The text came from an accepted AI suggestion (AI 起草) and nobody has edited it."""
+        """The version's text is an accepted AI suggestion (AI 起草), possibly edited
+        before it was accepted; a later edit is a version of its own."""
         return self.origin == VersionOrigin.AI
 
     @property
@@ -745,7 +748,7 @@ def draft_content_at(session: Session, draft_id: int, version_id: int) -> dict:
     `version_id`: each section's newest numbered version with an id up to it.
 
     NOTE: the draft's title and 公开属性 have no version rows, so both are the current
-    ones; a section without a version yet at that point is left out.
+    ones. A section without a version yet at that point is left out.
     """
     content = review.current_content(session, draft_id)
     rows = session.exec(select(DraftSectionVersion, DraftSection)

@@ -136,7 +136,7 @@ def _role(role: EventDocument | str) -> EventDocument:
 def _lock_event(session: Session, event_id: int) -> PressEvent:
     """Load the event after a no-op update of its row. The update takes the row lock on
     PostgreSQL and the write lock on SQLite, so two people creating the same role at once
-    run one after the other and the second sees the first one's draft."""
+    run one after the other and the second finds the first one's draft."""
     session.exec(update(PressEvent).where(PressEvent.id == event_id)
                  .values(updated_at=PressEvent.updated_at))
     event = events.get_event(session, event_id)
@@ -156,8 +156,8 @@ def _require_creator(session: Session, actor: User, event: PressEvent) -> int:
 
 
 def _document_unit(session: Session, event: PressEvent, actor: User) -> int:
-    """The event's unit; for an event booked without one, its creator's unit, else the
-    actor's. A draft needs a unit, because its 初审 and 审核 happen in that unit."""
+    """Return the event's unit; for an event booked without one, its creator's unit, else
+    the actor's. A draft needs a unit, because its 初审 and 审核 happen in that unit."""
     creator = session.get(User, event.created_by) if event.created_by else None
     for unit_id in (event.unit_id, creator.unit_id if creator else None, actor.unit_id):
         if unit_id is not None:
@@ -417,13 +417,13 @@ def _transcript_bodies(session: Session, facts: EventFacts) -> dict[str, str]:
 
 
 def _news_lead(facts: EventFacts, key: str) -> str:
-    who = facts.spokespeople or t("event_documents.someone", org=facts.org)
+    speakers = facts.spokespeople or t("event_documents.someone", org=facts.org)
     return t(key, day=facts.day, org=facts.org, kind=facts.kind, topic=facts.topic,
-             who=who, place=facts.place or facts.org)
+             who=speakers, place=facts.place or facts.org)
 
 
 def _policy_overview(session: Session, facts: EventFacts) -> str:
-    """The policy's contents in the words of the 答记者问 prefill, or "" without a policy."""
+    """Summarise the policy as the 答记者问 prefill does; return "" without a policy."""
     if facts.policy is None:
         return ""
     questions = propose_questions(policies.load_parsed(session, facts.policy.id))

@@ -2,9 +2,10 @@
 
 The bytes are stored in the database (EventAttachment.data), so a backup carries them. An
 upload is accepted only when its extension is one of ALLOWED_TYPES, its size is within
-upload_max_mb, and its content matches the extension: JPEG and PNG by their signature,
-PDF by its header, .docx and .xlsx as Office packages of the right kind (no macros, no zip
-bomb), .txt as decodable text. The stored name is the sanitised upload name.
+upload_max_mb, and its content matches the extension. JPEG and PNG are checked by their
+signature and parsed by Pillow, PDF by its header, .docx and .xlsx as Office packages of
+the right kind (no macros, no zip bomb), .txt as decodable text. The stored name is the
+sanitised upload name.
 
 Who: the organisers (新闻发言人, 厅办公室) attach and delete files until the event is
 archived; whoever may see the event's invite lists and downloads them
@@ -76,7 +77,7 @@ def attach(session: Session, *, actor: User, event_id: int, file_name: str,
     _check_size(file_name, data)
     _sniff(file_name, extension, data)
     digest = hashlib.sha256(data).hexdigest()
-    _refuse_repeat(session, event, file_name, digest)
+    _reject_repeat(session, event, file_name, digest)
 
     row = EventAttachment(event_id=event.id, file_name=stored_name,
                           content_type=ALLOWED_TYPES[extension], size_bytes=len(data),
@@ -92,7 +93,7 @@ def attach(session: Session, *, actor: User, event_id: int, file_name: str,
 
 
 def list_files(session: Session, *, actor: User, event_id: int) -> list[AttachmentInfo]:
-    """The event's files, oldest first, without their bytes."""
+    """Return the event's files, oldest first, without their bytes."""
     require_private_viewer(session, actor, event_id)
     rows = session.exec(select(EventAttachment.id, EventAttachment.file_name,
                                EventAttachment.content_type, EventAttachment.size_bytes,
@@ -231,7 +232,7 @@ def _is_text(data: bytes) -> bool:
     return False
 
 
-def _refuse_repeat(session: Session, event: PressEvent, file_name: str, digest: str) -> None:
+def _reject_repeat(session: Session, event: PressEvent, file_name: str, digest: str) -> None:
     rows = session.exec(select(EventAttachment.sha256)
                         .where(EventAttachment.event_id == event.id)).all()
     if digest in rows:

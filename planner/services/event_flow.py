@@ -7,8 +7,9 @@ role, then changes the event and writes an EventStatusChange and the audit row i
 caller's transaction.
 
 Who:
-- 单位负责人 approve (批准), as they sign off (审发) what the office releases; not the person
-  who booked the event, so two people see every event before it is announced.
+- 单位负责人 approve (批准), because they sign off (审发) what the office releases. The
+  person who booked the event may not approve it, so two people see every event before
+  it is announced.
 - 新闻发言人 and 厅办公室 (the organisers) take every other step.
 
 Rules on top of the table:
@@ -41,7 +42,7 @@ from planner.i18n import t
 from planner.models import (Draft, DraftRelease, EventDocument, EventDraftLink, EventKind,
                             EventStatus, EventStatusChange, PressEvent, Role, User)
 from planner.permissions import has_any_role, require
-from planner.services import audit, deadlines
+from planner.services import audit, deadlines, interviews
 from planner.services.events import (EVENT_APPROVERS, EVENT_ORGANISERS, as_utc, check_times,
                                      get_event)
 from planner.timeutil import format_office, now_utc
@@ -157,6 +158,7 @@ def hold(session: Session, *, actor: User, event_id: int,
                         unit_id=owner.unit_id if owner else event.unit_id,
                         owner_id=owner.id if owner else None, title=event.topic)
     sync_followups(session, actor=actor, event_id=event.id, now=now)
+    interviews.on_interview_held(session, actor=actor, event=event)   # 网友提问 written answers
     return event
 
 
@@ -252,8 +254,8 @@ def transition_for(action: Action, event: PressEvent) -> Transition:
 
 def available_actions(session: Session, *, actor: User, event_id: int,
                       now: datetime | None = None) -> list[Action]:
-    """The steps `actor` may take on the event now, in STEPS order, so a page offers only
-    those. Reasons and the archive's drafts are checked when the step is taken."""
+    """Return the steps `actor` may take on the event now, in STEPS order, so a page offers
+    only those. Reasons and the archive's drafts are checked when the step is taken."""
     event = get_event(session, event_id)
     found = []
     for action in STEPS:
@@ -266,7 +268,7 @@ def available_actions(session: Session, *, actor: User, event_id: int,
 
 
 def history(session: Session, event_id: int) -> list[HistoryRow]:
-    """Every step of the event in the order taken, with the name of who took it."""
+    """Return every step of the event in the order taken, with the name of who took it."""
     get_event(session, event_id)
     rows = session.exec(select(EventStatusChange, User.display_name)
                         .join(User, User.id == EventStatusChange.actor_id, isouter=True)

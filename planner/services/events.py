@@ -46,7 +46,7 @@ CHOICE_LIMIT = 200    # policies and drafts offered in the booking form
 
 
 class IssueKind(StrEnum):
-    """What a booking warning is about; the page and tests tell warnings apart by it."""
+    """The subject of a booking warning; the page and tests tell warnings apart by it."""
 
     WEEKEND = "weekend"
     HOLIDAY = "holiday"
@@ -181,7 +181,7 @@ def update_event(session: Session, *, actor: User, event_id: int, data: EventInp
 
 
 def input_from_event(session: Session, event: PressEvent) -> EventInput:
-    """The event as an EventInput, to prefill the edit form and to re-check its booking."""
+    """Return the event as an EventInput, to prefill the edit form and re-check its booking."""
     return EventInput(kind=EventKind(event.kind), topic=event.topic,
                       starts_at=to_office(event.starts_at), ends_at=to_office(event.ends_at),
                       venue=event.venue, online_room=event.online_room,
@@ -320,7 +320,7 @@ def list_events(session: Session) -> list[PressEvent]:
 
 def search_events(session: Session, *, filters: EventFilter = EventFilter(), page: int = 1,
                   page_size: int = PAGE_SIZE) -> EventPage:
-    """One page of events matching `filters`, latest first, and the number matching.
+    """Return one page of events matching `filters`, latest first, and the number matching.
 
     Two queries whatever the number of events: a count, and the page's rows with
     LIMIT/OFFSET along the starts_at index. Only the listed columns are read.
@@ -413,13 +413,14 @@ def may_view_private(session: Session, actor: User, event: PressEvent) -> bool:
 def require_private_viewer(session: Session, actor: User, event_id: int) -> PressEvent:
     event = get_event(session, event_id)
     if not may_view_private(session, actor, event):
-        logger.warning("user %s refused the private parts of event %s", actor.id, event_id)
+        logger.warning("user %s denied the invite and files of event %s", actor.id, event_id)
         raise PermissionDenied("event_flow.private_denied", topic=event.topic)
     return event
 
 
 def invite(session: Session, event_id: int) -> Invite:
-    """The event as calendars see it: REQUEST, or CANCEL once cancelled (higher SEQUENCE)."""
+    """Build the event as calendars see it: REQUEST, or CANCEL once cancelled (with a higher
+    SEQUENCE)."""
     event = get_event(session, event_id)
     people = [Person(name=p.name, email=p.email) for p in event_people(event)]
     method = "CANCEL" if event.status == EventStatus.CANCELLED else "REQUEST"

@@ -1,10 +1,10 @@
 """Media contacts (媒体通讯录) and the media invited to each press event.
 
 A contact is an outlet and a reporter with a phone number and an e-mail address. Those two
-are personal data: the service returns them in full only to the office that works with the
-media, 厅办公室 and 新闻发言人 (CONTACT_KEEPERS); everyone else gets them masked
-(138****5678, z***@example.cn), and the note left out, from here, whatever a page does. The same roles write
-contacts and invitations; every write is audited without the phone or e-mail values.
+are personal data, so this service returns them in full only to the office that works with
+the media: 厅办公室 and 新闻发言人 (CONTACT_KEEPERS). Everyone else gets them masked
+(138****5678, z***@example.cn) and the note left out, whatever a page does. The same roles
+write contacts and invitations. Every write is audited without the phone or e-mail values.
 
 An invitation is 已邀请 until the outlet confirms (已确认) or declines (已婉拒), which the
 office records with the time; while the event is not yet held, a declined or confirmed
@@ -26,7 +26,7 @@ from planner.models import (EventMediaInvite, EventStatus, MediaContact, MediaIn
 from planner.opinion_import import read_table
 from planner.permissions import has_any_role, require
 from planner.services import audit
-from planner.services.events import get_event
+from planner.services.events import as_utc, get_event
 from planner.timeutil import now_utc
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,8 @@ class ContactInput:
 
 @dataclass(frozen=True)
 class ContactView:
-    """A contact as the actor may see it; `masked` says the phone and e-mail are masked."""
+    """A contact as the actor may see it; `masked` is True when the phone and e-mail are
+    masked."""
 
     id: int
     outlet: str
@@ -79,7 +80,7 @@ class InviteView:
 @dataclass(frozen=True)
 class ImportResult:
     created: int
-    skipped: list[str]     # one line per row left out, with its line number and the reason
+    skipped: list[str]     # one message per row left out: its line number and the reason
 
 
 # --- masking ------------------------------------------------------------------------------
@@ -132,7 +133,7 @@ def get_contact(session: Session, *, actor: User, contact_id: int) -> ContactVie
 def create_contact(session: Session, *, actor: User, data: ContactInput) -> ContactView:
     require(session, actor, "media_contacts", CONTACT_KEEPERS)
     values = _clean(data)
-    _refuse_duplicate(session, values["outlet"], values["reporter"], None)
+    _reject_duplicate(session, values["outlet"], values["reporter"], None)
 
     contact = MediaContact(**values, created_by=actor.id)
     session.add(contact)
@@ -149,7 +150,7 @@ def update_contact(session: Session, *, actor: User, contact_id: int,
     require(session, actor, "media_contacts", CONTACT_KEEPERS)
     contact = _get(session, contact_id)
     values = _clean(data)
-    _refuse_duplicate(session, values["outlet"], values["reporter"], contact.id)
+    _reject_duplicate(session, values["outlet"], values["reporter"], contact.id)
 
     changed = sorted(key for key, value in values.items() if getattr(contact, key) != value)
     for key, value in values.items():
@@ -180,9 +181,9 @@ def import_contacts(session: Session, *, actor: User, file_name: str,
                   for key, index in columns.items()}
         try:
             clean = _clean(ContactInput(**values))
-            _refuse_duplicate(session, clean["outlet"], clean["reporter"], None)
+            _reject_duplicate(session, clean["outlet"], clean["reporter"], None)
         except (InvalidInput, Conflict) as exc:
-            skipped.append(f"{line}: {exc.message}")
+            skipped.append(t("media.skipped_row", line=line, reason=exc.message))
             continue
         session.add(MediaContact(**clean, created_by=actor.id))
         session.flush()
@@ -230,13 +231,13 @@ def invite(session: Session, *, actor: User, event_id: int,
 
 def confirm(session: Session, *, actor: User, event_id: int, contact_id: int,
             at: datetime | None = None) -> EventMediaInvite:
-    """已确认: the outlet said it will come."""
+    """已确认: record that the outlet will attend."""
     return _answer(session, actor, event_id, contact_id, MediaInviteStatus.CONFIRMED, at)
 
 
 def decline(session: Session, *, actor: User, event_id: int, contact_id: int,
             at: datetime | None = None) -> EventMediaInvite:
-    """已婉拒: the outlet said it will not come."""
+    """已婉拒: record that the outlet will not attend."""
     return _answer(session, actor, event_id, contact_id, MediaInviteStatus.DECLINED, at)
 
 
@@ -252,7 +253,8 @@ def withdraw(session: Session, *, actor: User, event_id: int, contact_id: int) -
 
 
 def invites_of(session: Session, *, actor: User, event_id: int) -> list[InviteView]:
-    """The event's invitations by outlet, contacts masked unless the actor keeps them."""
+    """Return the event's invitations by outlet, contacts masked unless the actor keeps the
+    contact list."""
     get_event(session, event_id)
     full = may_see_personal(session, actor)
     rows = session.exec(select(EventMediaInvite, MediaContact, User.display_name)
@@ -284,7 +286,7 @@ def _answer(session: Session, actor: User, event_id: int, contact_id: int,
         raise InvalidInput("media.already_answered", status=_status_label(status))
 
     before = row.status
-    row.status, row.answered_at = status, at or now_utc()
+    row.status, row.answered_at = status, as_utc(at) if at else now_utc()
     session.add(row)
     session.flush()
     audit.record(session, actor=actor, action=f"media.{_ACTIONS[status]}", entity="press_event",
@@ -347,7 +349,7 @@ def _clean(data: ContactInput) -> dict:
             "note": data.note.strip(), "is_active": data.is_active}
 
 
-def _refuse_duplicate(session: Session, outlet: str, reporter: str,
+def _reject_duplicate(session: Session, outlet: str, reporter: str,
                       own_id: int | None) -> None:
     query = select(MediaContact.id).where(MediaContact.outlet == outlet,
                                           MediaContact.reporter == reporter)

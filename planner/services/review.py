@@ -124,7 +124,7 @@ def submit(session: Session, *, actor: User, draft_id: int,
     """送审: send a 草稿 or 退回 draft to 初审; this starts a new review round.
 
     A draft with unresolved comment threads (批注) raises Conflict naming their number,
-    unless `confirm_open_comments` says the submitter has seen them.
+    unless `confirm_open_comments` is True (the submitter has seen them).
     """
     draft = _get_draft(session, draft_id)
     transition = transition_for(Step.SUBMIT, draft)

@@ -35,10 +35,10 @@ NOTE_FRAGMENT_CHARS = 30  # characters of each quoted fragment
 
 
 class SectionStatus(StrEnum):
-    UNCHANGED = "unchanged"      # the file holds the current text, or the text as exported
+    UNCHANGED = "unchanged"      # the file contains the current text, or the text as exported
     NEW_VERSION = "new_version"  # saved as the section's new current version
     CONFLICT = "conflict"        # saved since the export: kept as an open conflict
-    OLDER = "older"              # a file without stamp holding an older version: not saved
+    OLDER = "older"              # a file without stamp contains an older version: not saved
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class SectionReport:
     base_version: int               # the version exported (the current one without a stamp)
     current_version: int            # the section's version after the import
     version_id: int | None          # the new version or the conflict row
-    older_version: int | None       # OLDER: the version whose text the file holds
+    older_version: int | None       # OLDER: the version whose text the file contains
     body: str                       # the text read from the file
     changes: TrackedChanges
     source_ref_in_file: str | None  # a 依据 that differs from the app's, not imported
@@ -79,7 +79,7 @@ class ImportReport:
 
 @dataclass(frozen=True)
 class _Plan:
-    """What the import does with one section, decided before anything is saved."""
+    """The import's decision for one section, made before anything is saved."""
 
     section: DraftSection
     read: ReadSection
@@ -94,8 +94,8 @@ def import_docx(session: Session, *, actor: User, draft_id: int, data: bytes, fi
     """Save the sections an expert changed in an exported Word file as new versions.
 
     Everything is checked before the first save: the file, its match to the draft's
-    sections, the actor's right to edit each changed section, and, for a draft under
-    review or approved, `confirm_reset` (an import that saves sends it back to 草稿).
+    sections and the actor's right to edit each changed section. A draft under review or
+    approved also needs `confirm_reset`, because an import that saves sends it back to 草稿.
     The saves run in the caller's transaction, which a raised error leaves for the caller
     to roll back. The import is audited as "draft.import_docx" with the counts.
     """
@@ -123,12 +123,14 @@ def import_docx(session: Session, *, actor: User, draft_id: int, data: bytes, fi
 def match_sections(read: ReadDraft, draft: Draft, sections: list[DraftSection],
                    file_name: str) -> list[tuple[DraftSection, ReadSection,
                                                  StampedSection | None]]:
-    """Pair the file's sections with the draft's, in file order; raise InvalidInput
-    when the file belongs to another draft or its sections do not match."""
+    """Pair the file's sections with the draft's, in file order.
+
+    Raises InvalidInput when the file belongs to another draft or its sections do not match.
+    """
     layout, with_intro = layout_of(draft.kind)
     intro = [s for s in sections if s.key == INTRO_KEY] if with_intro else []
     headed = [s for s in sections if s.key != INTRO_KEY]
-    stamped = _stamped_sections(read.stamp, draft, intro + headed, file_name)
+    stamped = _stamped_sections(read.stamp, draft, intro + headed, with_intro, file_name)
 
     if not intro and read.intro.lines:
         raise InvalidInput("roundtrip.intro_unexpected", name=file_name,
@@ -142,19 +144,22 @@ def match_sections(read: ReadDraft, draft: Draft, sections: list[DraftSection],
 
 
 def _stamped_sections(stamp: ExportStamp | None, draft: Draft, shown: list[DraftSection],
-                      file_name: str) -> list[StampedSection | None]:
-    """Return the stamp's entry for each section the file shows (None without a stamp)."""
+                      with_intro: bool, file_name: str) -> list[StampedSection | None]:
+    """Return the stamp's entry for each section the file shows (None without a stamp).
+
+    The file must show the same sections as the draft has now, and none of them at a
+    version newer than the current one. Otherwise the stamp is stale or was edited.
+    """
     if stamp is None:
         return [None] * len(shown)
     if stamp.draft_id != draft.id:
         raise InvalidInput("roundtrip.other_draft", name=file_name, other=stamp.draft_id,
                            id=draft.id, title=draft.title[:30])
 
-    by_id = {entry.section_id: entry for entry in stamp.sections}
-    stamped_ids = [entry.section_id for entry in stamp.sections
-                   if entry.key != INTRO_KEY or any(s.key == INTRO_KEY for s in shown)]
+    entries = [entry for entry in stamp.sections if with_intro or entry.key != INTRO_KEY]
+    by_id = {entry.section_id: entry for entry in entries}
     matched = [by_id.get(section.id) for section in shown]
-    if (stamped_ids != [section.id for section in shown]
+    if (len(by_id) != len(entries) or sorted(by_id) != sorted(s.id for s in shown)
             or any(entry.version > section.version for entry, section in zip(matched, shown))):
         raise InvalidInput("roundtrip.stamp_mismatch", name=file_name, title=draft.title[:30])
     return matched
@@ -213,10 +218,10 @@ def _plan(session: Session, section: DraftSection, read: ReadSection,
 
 
 def _older_version_with(session: Session, section: DraftSection, file_body: str) -> int | None:
-    """Return the newest earlier version whose body the file holds, if any.
+    """Return the newest earlier version whose body the file contains, if any.
 
-    Without a stamp the import cannot know which version the expert started from; a file
-    holding an earlier version's text unchanged would otherwise undo the later saves.
+    Without a stamp the import cannot know which version the expert started from. So a
+    file that contains an earlier version's text unchanged would undo the later saves.
     """
     rows = session.exec(select(DraftSectionVersion.number, DraftSectionVersion.body)
                         .where(DraftSectionVersion.section_id == section.id,
@@ -265,8 +270,8 @@ def _apply(session: Session, actor: User, plan: _Plan, confirm_reset: bool,
 
 
 def version_note(file_name: str, changes: TrackedChanges) -> str:
-    """Return the note of an imported version: the file, and the tracked insertions kept
-    (flagged, because nobody accepted them in Word) and deletions applied."""
+    """Return the note of an imported version: the file, the tracked insertions kept
+    (flagged, because they were not accepted in Word) and the deletions applied."""
     note = t("roundtrip.note.imported", file=file_name)
     kept = changes.inserted + changes.moved_in
     dropped = changes.deleted + changes.moved_out
