@@ -1,6 +1,8 @@
 """Shared fixtures: a real SQLite file per test, an actor holding roles, fixture paths."""
 
+import importlib
 import os
+import pkgutil
 import shutil
 import uuid
 from pathlib import Path
@@ -16,6 +18,25 @@ from tests import pg_server as pg
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SICHUAN = FIXTURES / "sichuan-transport-2014-disclosure-opinions.txt"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def app_modules_imported() -> None:
+    """Import every module a page may load before any test patches the clock.
+
+    Page tests patch planner.timeutil.now_utc. A module first imported during such a test
+    binds the frozen function through `from planner.timeutil import now_utc` and keeps it
+    for the rest of the run, so later tests would see a stopped clock.
+    """
+    import planner
+    import widgets
+
+    for package in (planner, widgets):
+        for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if ".migrations" not in module.name and not module.name.endswith("__main__"):
+                importlib.import_module(module.name)
+    for name in ("ui", "downloads"):
+        importlib.import_module(name)
 
 
 @pytest.fixture(scope="session")

@@ -231,3 +231,14 @@ def test_widget_hides_create_for_outsider(library):
 
     assert not [b for b in app.button if b.key and b.key.startswith("event_documents_create_")]
     assert any(c.value == "未起草" for c in app.caption)
+
+
+def test_drafts_page_edits_answer_details(library):
+    office = library.office
+    app = open_page(office.author)
+    app.session_state["drafts_selected"] = library.target_id
+    app.switch_page("views/drafts.py").run()
+
+    titles = [expander.label for expander in app.expander]
+    assert "答问口径要素：分级、答题要点、依据和避免的表述" in titles
+    assert any(box.label == "答题要点" for box in app.text_area)

@@ -117,6 +117,8 @@ def test_book_event_with_guests(db, people):
     assert event.guests == "王强 省公路局局长\n李娜 副主任"
     assert any("已安排" in s.value for s in app.success)
     assert app.session_state["events_selected"] == event.id
+    invitees = [m.value for m in app.markdown if m.value.startswith("邀请对象：")]
+    assert invitees == ["邀请对象：陈静（无邮箱）、王强（无邮箱）、李娜（无邮箱）、刘洋（无邮箱）"]
 
 
 def test_booking_warnings_shown_by_kind(db, people):
@@ -195,7 +197,7 @@ def test_cancel_needs_reason_then_invite_is_cancel(db, people):
 
     assert stored(db, event.id).status == EventStatus.CANCELLED
     assert "活动已取消：主讲人公务冲突" in " ".join(w.value for w in app.warning)
-    assert any("下载的是取消通知" in c.value for c in app.caption)
+    assert any("下载的是取消通知" in m.value for m in app.markdown)
     invite = [d for d in app.get("download_button") if d.proto.label == "下载日历邀请（.ics）"]
     assert invite
 
@@ -344,6 +346,12 @@ def test_list_pages(db, people):
 
     assert list_topics(app) == [f"第{n:02d}场通气会" for n in range(5, 0, -1)]
     assert "第 2 / 2 页" in app.caption[0].value
+
+    app.text_input(key="events_filter_text").input("第03场").run()
+
+    assert not app.exception
+    assert list_topics(app) == ["第03场通气会"]
+    assert "共 1 场活动，第 1 / 1 页" in app.caption[0].value
 
 
 def test_board_link_selects_event(listed, people):

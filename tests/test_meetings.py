@@ -147,6 +147,20 @@ def test_check_booking_attendee_at_press_event(session, office):
     assert "孙处长在 2026-12-08 15:00 要参加新闻发布活动：春运新闻发布会" in warnings[0]
 
 
+def test_check_booking_guest_expert_at_press_event(session, office):
+    events.create_event(session, actor=office.clerk, data=events.EventInput(
+        kind=EventKind.ONLINE_INTERVIEW, topic="网约车新政在线访谈", starts_at=START,
+        ends_at=START + timedelta(hours=1), online_room="厅门户网站访谈间",
+        spokespeople="赵处长", guests="王编辑 主任编辑", experts="刘专家 研究员"))
+    session.commit()
+
+    warnings = meetings.check_booking(session, meeting_input(office, user_ids=[]))
+
+    assert len(warnings) == 2
+    assert "刘专家在 2026-12-08 15:00 要参加新闻发布活动：网约车新政在线访谈" in warnings[0]
+    assert "王编辑在 2026-12-08 15:00 要参加新闻发布活动：网约车新政在线访谈" in warnings[1]
+
+
 def test_event_booking_sees_meeting(session, office):
     convened(session, office)
 

@@ -524,6 +524,13 @@ def render_section(section) -> None:
 for section in sections:
     render_section(section)
 
+# 答问口径: the tier, key points, sources and phrasing to avoid of each question.
+if draft.kind == DraftKind.ANSWER_BRIEF and any(view["editable"].values()):
+    answer_brief = optional_widget("answer_brief")
+    if answer_brief is not None:
+        with st.expander(t("answer_brief_widget.details_title")):
+            answer_brief.render_details(draft_id)
+
 
 # --- The draft's versions: every save across sections -------------------------------------
 

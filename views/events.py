@@ -209,9 +209,12 @@ def event_list(filters: events.EventFilter) -> int | None:
               person.name for person in events.parse_people(row.spokespeople)),
           t("event_page.col_status"): ui.label("event.status", row.status)}
          for row in found.rows], hide_index=True, width="stretch")
+    if st.session_state.get(PAGE_KEY, 1) != found.page:
+        # The filters left fewer pages than the one shown: show the last one instead.
+        st.session_state[PAGE_KEY] = found.page
     page_col, count_col = st.columns([1, 3])
-    page_col.number_input(t("event_page2.page"), min_value=1, max_value=found.pages,
-                          value=found.page, step=1, key=PAGE_KEY)
+    page_col.number_input(t("event_page2.page"), min_value=1, max_value=found.pages, step=1,
+                          key=PAGE_KEY)
     count_col.caption(t("event_page2.count", total=found.total, page=found.page,
                         pages=found.pages))
 
@@ -534,19 +537,29 @@ def upload_form(event, found: list[event_files.AttachmentInfo]) -> None:
                 st.rerun()
 
 
-def invite_tab(event, may_view: bool) -> None:
-    if not may_view:
-        st.info(t("event_page2.private_hidden"))
-        return
-    cancelled = event.status == EventStatus.CANCELLED
-    st.caption(t("event_page2.invite_note_cancel" if cancelled else "event_page2.invite_note",
-                 sequence=event.sequence))
+def invite_button(event) -> None:
     # The invite is built (and the export audited) only when the button is clicked.
     st.download_button(t("event_page.download_invite"), mime="text/calendar",
                        data=downloads.on_click(lambda s, a: events.invite_file(s, event.id,
                                                                                actor=a)),
                        file_name=events.invite_filename(event),
                        key=f"events_invite_{event.id}_{event.sequence}")
+
+
+def invite_tab(event, may_view: bool) -> None:
+    if not may_view:
+        st.info(t("event_page2.private_hidden"))
+        return
+    invite = ui.run_action(lambda s, a: events.invite_for(s, actor=a, event_id=event.id))
+    if invite is None:
+        return
+    cancelled = event.status == EventStatus.CANCELLED
+    st.markdown(t("event_page2.invite_note_cancel" if cancelled else "event_page2.invite_note",
+                  sequence=invite.sequence))
+    st.markdown(t("event_page2.invite_people", people=ui.escape_md("、".join(
+        person.name if person.email else t("event_page2.no_email", name=person.name)
+        for person in invite.attendees) or "—")))
+    st.caption(t("event_page2.invite_uid", uid=ui.escape_md(invite.uid)))
 
 
 # --- the page ---------------------------------------------------------------------------
@@ -561,6 +574,8 @@ def event_detail(event_id: int) -> None:
                   status=ui.label("event.status", event.status),
                   time=f"{format_office(event.starts_at)}–{format_office(event.ends_at)[11:]}",
                   place=ui.escape_md(event.venue or event.online_room or "—")))
+    if may_view:
+        invite_button(event)
     tabs = st.tabs([t(f"event_page2.tab_{name}") for name in
                     ("basics", "status", "media", "documents", "files", "invite")])
     with tabs[0]:

@@ -41,7 +41,7 @@ from planner.errors import Conflict, InvalidInput, PermissionDenied
 from planner.i18n import t
 from planner.models import (Draft, DraftRelease, EventDocument, EventDraftLink, EventKind,
                             EventStatus, EventStatusChange, PressEvent, Role, User)
-from planner.permissions import has_any_role, require
+from planner.permissions import require
 from planner.services import audit, deadlines, interviews
 from planner.services.events import (EVENT_APPROVERS, EVENT_ORGANISERS, as_utc, check_times,
                                      get_event)

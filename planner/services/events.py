@@ -27,8 +27,8 @@ from planner.models import (Draft, EventDraftLink, EventKind, EventStatus, Meeti
 from planner.permissions import has_any_role, require
 from planner.services import audit, deadlines, holidays
 # parse_people and parse_guests stay importable from here: meetings and schedule use them.
-from planner.services.event_people import (EventPerson, EventRole, event_people,  # noqa: F401
-                                           parse_guests, parse_people)
+from planner.services.event_people import (EventPerson, event_people, parse_guests,  # noqa: F401
+                                           parse_people)
 from planner.timeutil import format_office, now_utc, to_office, to_utc
 from planner.workdays import WarningLevel, booking_warnings, office_day_start
 
@@ -430,6 +430,12 @@ def invite(session: Session, event_id: int) -> Invite:
                   organizer=Person(name=get_settings().org_name), attendees=people,
                   description=_description(event), location=event.venue or event.online_room,
                   method=method)
+
+
+def invite_for(session: Session, *, actor: User, event_id: int) -> Invite:
+    """Return the invite for the event page to describe, to those who may download it."""
+    require_private_viewer(session, actor, event_id)
+    return invite(session, event_id)
 
 
 def invite_file(session: Session, event_id: int, *, actor: User,

@@ -35,8 +35,8 @@ from planner.models import (ActionItemStatus, Disclosure, Draft, DraftKind, Even
                             MeetingStatus, MeetingUnit, ObligationStatus, OpinionItem,
                             PressEvent, Role, RoleAssignment, Unit, User)
 from planner.permissions import has_any_role, require, roles_of
-from planner.services import (audit, deadlines, events, generated_drafts, holidays,
-                              opinions)
+from planner.services import (audit, deadlines, event_people, events, generated_drafts,
+                              holidays, opinions)
 from planner.timeutil import format_cn_date, format_office, now_utc, to_office, to_utc
 from planner.workdays import booking_warnings
 
@@ -303,7 +303,8 @@ def busy_in_meetings(session: Session, names: set[str], starts_at: datetime,
 
 def busy_in_events(session: Session, names: set[str], starts_at: datetime,
                    ends_at: datetime) -> list[str]:
-    """Return one message per person in `names` who speaks at or hosts an overlapping event."""
+    """Return one message per person in `names` who is on an overlapping event: speaker,
+    host, guest or expert."""
     if not names:
         return []
     overlapping = session.exec(select(PressEvent).where(
@@ -311,7 +312,7 @@ def busy_in_events(session: Session, names: set[str], starts_at: datetime,
         PressEvent.status != EventStatus.CANCELLED).order_by(PressEvent.starts_at))
     messages = []
     for event in overlapping:
-        people = events.parse_people(event.spokespeople) + events.parse_people(event.host)
+        people = event_people.event_people(event)
         for name in sorted(names & {person.name for person in people}):
             messages.append(t("meeting.person_at_event", name=name, topic=event.topic,
                               time=format_office(event.starts_at)))
