@@ -46,7 +46,7 @@ BATCH = 10_000
 DEFAULT_RUNS = 15
 ENTITIES = {rules.NORMATIVE_ONLINE: "policy", rules.INTERPRETATION_SYNC: "policy",
             rules.ACTIVITY_INFO: "press_event", rules.INTERVIEW_PREVIEW: "press_event",
-            rules.TRANSCRIPT: "press_event",
+            rules.TRANSCRIPT: "press_event", rules.INTERVIEW_ANSWER: "interview_question",
             rules.OPINION_ORDINARY: "opinion_item", rules.OPINION_MAJOR_INFO: "opinion_item",
             rules.OPINION_MAJOR_CONFERENCE: "opinion_item",
             rules.MEETING_ACTION: "meeting_action"}

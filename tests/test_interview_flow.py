@@ -2,11 +2,11 @@
 through the services and once through the pages (AppTest), signed in as each person.
 
 The interview is planned for December 2026 and booked for Tuesday 2026-12-15 10:00. Its
-预告 passes 初审, 审核 and 审发 and is released; the event is approved and announced; the
-public's questions are registered and assigned; one is answered live, the interview is
-held and the other is answered in writing; the 文字实录 (with the answers typed in) and the
-重要政务活动信息 are reviewed and released, and the event is archived. The services get
-every time explicitly; the pages read a frozen clock.
+预告 passes 初审, 审核 and 审发 and is released, then the event is approved and announced.
+The public's questions are registered and assigned. One is answered live, the interview
+is held and the other is answered in writing. The 文字实录 (with the answers typed in) and
+the 重要政务活动信息 are reviewed and released, and the event is archived. The services get
+every time explicitly, and the pages read a frozen clock.
 """
 
 from datetime import date, time, timezone

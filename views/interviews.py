@@ -18,7 +18,6 @@ PLAN_KEY = "interviews_plan"
 EVENT_KEY = "interviews_selected_event"          # set here after scheduling
 QUESTION_KEY = "interviews_selected_question"    # set by the supervision board
 PENDING_KEY = "interviews_pending_schedule"      # (entry id, booking values, warnings)
-OPEN_QUESTIONS = {QuestionStatus.REGISTERED, QuestionStatus.ASSIGNED}
 
 st.title(t("nav.interviews"))
 st.caption(t("interview_page.intro"))
@@ -363,7 +362,8 @@ def questions_block(event, guests, rows: list[interviews.QuestionRow], may_answe
                                s, actor=a, event_id=event.id)),
                            file_name=interviews.questions_filename(event),
                            key=f"interviews_export_{event.id}")
-    open_rows = {row.question.id: row for row in rows if row.question.status in OPEN_QUESTIONS}
+    open_rows = {row.question.id: row for row in rows
+                 if row.question.status in interviews.OPEN_QUESTIONS}
     if open_rows and (is_organiser or may_answer):
         question_actions(event, guests, open_rows, may_answer)
 
