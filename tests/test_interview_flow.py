@@ -101,8 +101,8 @@ def test_interview_services_plan_to_archive(session, people):
     session.commit()
     assert items[0].status == ObligationStatus.DONE
 
-    for role in (EventDocument.TRANSCRIPT, EventDocument.ACTIVITY_INFO):
-        release_document(session, people, event.id, role)
+    transcript_id = release_document(session, people, event.id, EventDocument.TRANSCRIPT)
+    release_document(session, people, event.id, EventDocument.ACTIVITY_INFO)
     event_flow.archive(session, actor=people.speaker, event_id=event.id, now=WRITTEN)
     session.commit()
 
@@ -112,6 +112,11 @@ def test_interview_services_plan_to_archive(session, people):
     assert [row.question.status for row in interviews.list_questions(
         session, event.id, now=WRITTEN)] == [QuestionStatus.ANSWERED, QuestionStatus.ANSWERED]
     assert session.get(Draft, preview_id).status == DraftStatus.RELEASED
+    recorded = session.exec(select(DraftSection.body).where(
+        DraftSection.draft_id == transcript_id, DraftSection.key == "answers")).one()
+    assert recorded.splitlines() == ["网友甲提问：雨雪天气高速会封路吗？", "张明：封路前会提前发布信息。",
+                                     "网友乙提问：除冰车辆够不够？",
+                                     "李华（书面答复）：全省已储备除冰车辆和融雪剂。"]
     open_items = session.exec(select(Obligation).where(
         Obligation.status == ObligationStatus.OPEN)).all()
     assert [(item.rule_key, item.title) for item in open_items] == []

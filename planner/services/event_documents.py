@@ -24,8 +24,8 @@ from planner.documents.templates import INTRO_KEY, TemplateSpec, load_template_s
 from planner.errors import Conflict, InvalidInput, PermissionDenied
 from planner.i18n import t
 from planner.models import (AnswerTier, Disclosure, Draft, DraftKind, DraftSection, DraftStatus,
-                            EventDocument, EventDraftLink, Policy, PressEvent, Role, Unit,
-                            User, VersionOrigin)
+                            EventDocument, EventDraftLink, InterviewQuestion, Policy,
+                            PressEvent, QuestionStatus, Role, Unit, User, VersionOrigin)
 from planner.permissions import has_any_role, has_role
 from planner.services import answer_library, audit, drafts, events, policies, review
 from planner.timeutil import format_cn_date, now_utc, to_office
@@ -59,6 +59,7 @@ _LIST_LABEL = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][�
 class EventFacts:
     """The event as the documents quote it: plain strings, times in Beijing time."""
 
+    event_id: int
     org: str
     kind: str            # 新闻发布会
     topic: str
@@ -279,7 +280,7 @@ def _checked_details(tier: str, key_points: str, avoid_phrasing: str,
 def event_facts(session: Session, event: PressEvent) -> EventFacts:
     start, end = to_office(event.starts_at), to_office(event.ends_at)
     return EventFacts(
-        org=get_settings().org_name, kind=t(f"event.kind.{event.kind}"), topic=event.topic,
+        event_id=event.id, org=get_settings().org_name, kind=t(f"event.kind.{event.kind}"), topic=event.topic,
         day=format_cn_date(start.date()), when=time_range(start, end),
         length=t("event_documents.length", minutes=round((end - start).total_seconds() / 60)),
         place=_place(event), spokespeople=_names(event.spokespeople), host=_names(event.host),
@@ -412,8 +413,27 @@ def _transcript_bodies(session: Session, facts: EventFacts) -> dict[str, str]:
         "opening": t("event_documents.transcript.opening", host=host),
         "statements": "\n".join(t("event_documents.transcript.statement", name=name)
                                 for name in speakers),
+        "answers": _recorded_answers(session, facts.event_id),
         "closing": t("event_documents.transcript.closing", host=host),
     }
+
+
+def _recorded_answers(session: Session, event_id: int) -> str:
+    """The questions submitted before an online interview and answered, in the order they
+    came in; "" when there are none, so the section keeps its hint."""
+    questions = session.exec(select(InterviewQuestion).where(
+        InterviewQuestion.event_id == event_id,
+        InterviewQuestion.status == QuestionStatus.ANSWERED)
+        .order_by(InterviewQuestion.submitted_at, InterviewQuestion.id))
+    lines = []
+    for question in questions:
+        asker = question.asker or t("event_documents.transcript.asker_unnamed")
+        lines.append(t("event_documents.transcript.question", asker=asker, text=question.text))
+        key = ("answer_written" if question.answer_mode == "written" else "answer_live")
+        lines.append(t(f"event_documents.transcript.{key}",
+                       name=question.assignee or t("event_documents.transcript.host_unnamed"),
+                       answer=question.answer))
+    return "\n".join(lines)
 
 
 def _news_lead(facts: EventFacts, key: str) -> str:
