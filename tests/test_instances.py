@@ -22,7 +22,8 @@ from sqlmodel import Session, select
 from planner.db import make_engine
 from planner.documents.parsing import parse_policy_text
 from planner.errors import Conflict
-from planner.models import AuditEntry, Disclosure, DraftKind, DraftSection, Role
+from planner.models import (AuditEntry, ConflictState, Disclosure, DraftKind, DraftSection,
+                            DraftSectionVersion, Role)
 from planner.services import audit, drafts, policies, review
 from tests import factories
 from tests.browser_support import (CHROMIUM, CHROMIUM_ARGS, VIEWPORT, AppServer,
@@ -241,9 +242,9 @@ def test_two_instances_share_saves_and_keep_conflicting_text(chromium, two_insta
     save_first_section(zhang, TEXT_A2)
     expect(alert(zhang, "本段已保存（第 3 版）")).to_be_visible()
     save_first_section(li, TEXT_B)                         # B still edits version 2
-    expect(alert(li, "您编辑时基于第 2 版，现在是第 3 版")).to_be_visible()
-    expect(first_body(li)).to_have_value(TEXT_B)          # the typed text is kept
+    expect(alert(li, "您的文本已作为冲突版本保留")).to_be_visible()
     assert stored_section(office.url, office.section_id).body == TEXT_A2
+    assert conflicting_bodies(office) == [TEXT_B]         # B's text is kept, not lost
 
     li.goto(instance_b.url)     # a new browser session on instance B, as after a reload
     sign_in(li, "lihua")
@@ -255,6 +256,16 @@ def test_two_instances_share_saves_and_keep_conflicting_text(chromium, two_insta
     final = stored_section(office.url, office.section_id)
     assert (final.body, final.version) == (f"{TEXT_A2}\n{TEXT_B}", 4)
     assert_saves_audited(office)
+
+
+def conflicting_bodies(office: Office) -> list[str]:
+    engine = make_engine(office.url)
+    with Session(engine) as session:
+        bodies = session.exec(select(DraftSectionVersion.body).where(
+            DraftSectionVersion.section_id == office.section_id,
+            DraftSectionVersion.conflict_state == ConflictState.OPEN)).all()
+    engine.dispose()
+    return list(bodies)
 
 
 def assert_saves_audited(office: Office) -> None:
