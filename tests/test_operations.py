@@ -253,7 +253,7 @@ def test_restore_into_non_empty_refused(backed_up, office, db_url):
 
     assert caught.value.key == "operations.target_not_empty"
     assert "--force" in caught.value.message
-    assert "（audit_entry、backup_record、draft、draft_section、event_draft_link 等表不为空）" in \
+    assert "（audit_entry、backup_record、draft、draft_section、draft_section_version 等表不为空）" in \
         caught.value.message
     assert snapshot(office) == before
 
