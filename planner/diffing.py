@@ -112,6 +112,115 @@ def diff_content(old: dict, new: dict) -> ContentDiff:
     return ContentDiff(fields=fields, sections=sections)
 
 
+@dataclass(frozen=True)
+class MergeChunk:
+    """A piece of a three-way merge: settled `text`, or (with `conflict`) the two texts
+    that both sides wrote in place of the same part of the base."""
+
+    text: str = ""
+    conflict: bool = False
+    theirs: str = ""
+    mine: str = ""
+
+
+def merge3(base: str, theirs: str, mine: str) -> list[MergeChunk]:
+    """Merge two edits of `base` character by character (diff3).
+
+    A change made by one side only is applied, the same change made by both sides is
+    taken once, and changes of both sides to the same or adjacent characters become a
+    conflict chunk. The alignments come from diff_text, so huge changed blocks stay
+    within MAX_CHAR_PAIRS (they align coarsely and rather conflict than mis-merge).
+    """
+    regions = _merge_regions(base, theirs, mine)
+    chunks = [_settle(*region) for region in _join_close_regions(regions)]
+
+    merged: list[MergeChunk] = []
+    for chunk in chunks:
+        if merged and not chunk.conflict and not merged[-1].conflict:
+            merged[-1] = MergeChunk(text=merged[-1].text + chunk.text)
+        elif chunk.conflict or chunk.text:
+            merged.append(chunk)
+    return merged
+
+
+# Two edits separated by fewer unchanged characters than this are one change: a single
+# shared character (often 的, 和 or a comma) does not make them independent.
+MIN_SEPARATION = 2
+
+
+def _merge_regions(base: str, theirs: str, mine: str) -> list[tuple[bool, str, str, str]]:
+    """Split the three texts into (stable, base part, theirs part, mine part) regions.
+
+    A stable region is base text that both sides kept in place. Between two stable
+    regions lies what at least one side changed.
+    """
+    in_theirs, in_mine = _kept_positions(base, theirs), _kept_positions(base, mine)
+    regions = []
+    at_base = at_theirs = at_mine = 0
+    while at_base < len(base) or at_theirs < len(theirs) or at_mine < len(mine):
+        run = 0
+        while (at_base + run < len(base)
+               and in_theirs.get(at_base + run) == at_theirs + run
+               and in_mine.get(at_base + run) == at_mine + run):
+            run += 1
+        if run:
+            text = base[at_base:at_base + run]
+            regions.append((True, text, text, text))
+            at_base, at_theirs, at_mine = at_base + run, at_theirs + run, at_mine + run
+            continue
+
+        # The changed region ends where both sides keep a base character again.
+        end = at_base
+        while end < len(base) and not (end in in_theirs and end in in_mine):
+            end += 1
+        theirs_end = in_theirs[end] if end < len(base) else len(theirs)
+        mine_end = in_mine[end] if end < len(base) else len(mine)
+        regions.append((False, base[at_base:end], theirs[at_theirs:theirs_end],
+                        mine[at_mine:mine_end]))
+        at_base, at_theirs, at_mine = end, theirs_end, mine_end
+    return regions
+
+
+def _join_close_regions(regions: list[tuple[bool, str, str, str]]
+                        ) -> list[tuple[str, str, str]]:
+    joined: list[list[str]] = []
+    last_changed = False
+    for index, (stable, *parts) in enumerate(regions):
+        between_changes = (stable and len(parts[0]) < MIN_SEPARATION and last_changed
+                           and index + 1 < len(regions) and not regions[index + 1][0])
+        if (not stable or between_changes) and joined and last_changed:
+            joined[-1] = [left + right for left, right in zip(joined[-1], parts)]
+        else:
+            joined.append(list(parts))
+        last_changed = not stable or between_changes
+    return [tuple(parts) for parts in joined]
+
+
+def _settle(base: str, theirs: str, mine: str) -> MergeChunk:
+    if theirs == mine:
+        return MergeChunk(text=theirs)
+    if theirs == base:
+        return MergeChunk(text=mine)
+    if mine == base:
+        return MergeChunk(text=theirs)
+    return MergeChunk(conflict=True, theirs=theirs, mine=mine)
+
+
+def _kept_positions(base: str, other: str) -> dict[int, int]:
+    """Map each character of `base` that `other` keeps to its position in `other`."""
+    kept: dict[int, int] = {}
+    at_base = at_other = 0
+    for op in diff_text(base, other):
+        size = len(op.text)
+        if op.kind == OpKind.EQUAL:
+            kept.update((at_base + k, at_other + k) for k in range(size))
+        if op.kind != OpKind.INSERT:
+            at_base += size
+        if op.kind != OpKind.DELETE:
+            at_other += size
+    return kept
+
+
 def to_html(ops: list[DiffOp]) -> str:
     """Render operations as HTML: insertions green and underlined, deletions red and struck.
 

@@ -54,6 +54,18 @@ def t(key: str, **params: object) -> str:
     return template.format(**params) if params else template
 
 
+_NESTED_BOOK_MARKS = str.maketrans("《》〈〉", "〈〉《》")
+
+
+def inside_book_marks(title: str) -> str:
+    """Return a title to be set inside 《》: its own 《》 become 〈〉 (and 〈〉 become 《》).
+
+    GB/T 15834-2011 (标点符号用法): nested book-title marks alternate, the outer pair
+    双书名号 《》 and the inner pair 单书名号 〈〉, so 《关于〈…办法〉的政策解读》.
+    """
+    return title.translate(_NESTED_BOOK_MARKS)
+
+
 def has_key(key: str) -> bool:
     return key in _load(DEFAULT_LANG)
 

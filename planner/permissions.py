@@ -5,6 +5,9 @@ rule is unit-bound (初审 by a 承办人员 of the drafting unit), the unit.
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlmodel import Session, select
 
@@ -13,6 +16,10 @@ from planner.i18n import t
 from planner.models import Role, RoleAssignment, User
 
 logger = logging.getLogger(__name__)
+
+# True while a page asks what it may offer (see probing); a refusal then is an answer,
+# not a refused action, and is not logged.
+_probing: ContextVar[bool] = ContextVar("permission_probing", default=False)
 
 
 def roles_of(session: Session, user: User) -> set[tuple[Role, int]]:
@@ -41,13 +48,29 @@ def require(session: Session, user: User | None, action: str, roles: set[Role],
     """Raise PermissionDenied unless the user has one of `roles` (in `unit_id`, if given).
 
     `action` is a catalog key under [actions] naming what was attempted, so the
-    message says what was refused and which roles may do it.
+    message says what was refused and which roles may do it. A refusal is logged as a
+    warning, except inside probing().
     """
     if user is not None and has_any_role(session, user, roles, unit_id):
         return
 
     role_names = "、".join(t(f"role.{role}") for role in sorted(roles))
-    logger.warning("permission denied: user %s, action %s, unit %s",
-                   user.id if user else None, action, unit_id)
+    if not _probing.get():
+        logger.warning("permission denied: user %s, action %s, unit %s",
+                       user.id if user else None, action, unit_id)
     raise PermissionDenied("permissions.denied", action=t(f"actions.{action}"),
                            roles=role_names)
+
+
+@contextmanager
+def probing() -> Iterator[None]:
+    """Run permission checks only to decide what a page offers (a button, a form).
+
+    Inside, `require` still raises PermissionDenied but logs no warning, because nobody
+    attempted the action. The action itself checks again, outside, and logs a refusal.
+    """
+    token = _probing.set(True)
+    try:
+        yield
+    finally:
+        _probing.reset(token)

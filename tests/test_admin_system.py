@@ -364,6 +364,21 @@ def test_system_page_checks_say_not_configured(page_app, engine):
     assert [i.value for i in app.info] == ["未配置", "未配置"]
 
 
+def test_system_page_shows_ai_address_without_escapes(page_app, engine, monkeypatch):
+    with fake_openai(models=("mock-qwen",)) as url:
+        configure_llm(monkeypatch, f"{url}/v1", model="mock-qwen")
+        app = open_system_page(engine, {Role.ADMIN})
+        [b for b in app.button if b.label == "检查 AI 接口"][0].click().run()
+
+    assert not app.exception
+    texts = [m.value for m in app.markdown] + [s.value for s in app.success]
+    # Escaped, the address was shown as a link with \. in its text (GFM autolinks it).
+    assert f"`{url}/v1`（mock\\-qwen）" in texts
+    assert [s.value for s in app.success][-1] == (
+        f"AI 接口 `{url}/v1` 可用：列出 1 个模型（mock\\-qwen）。")
+    assert not any("127\\." in text for text in texts)
+
+
 def test_system_page_refused_for_drafter(page_app, engine):
     # The navigation lists the page for administrators only, so open the page file itself,
     # as a bookmarked URL would: the service must still refuse.

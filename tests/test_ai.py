@@ -362,8 +362,8 @@ def test_questions_only_on_qa_drafts(session, actor, draft, openai_server):
 
 
 def test_polish_empty_section_rejected(session, actor, section, openai_server):
-    coedit.save(session, actor=actor, section_id=section.id, title=section.title, body="",
-                base_version=section.version)
+    section.body = ""   # set directly: saving an emptied body needs its own confirmation
+    session.add(section)
     session.commit()
 
     with pytest.raises(InvalidInput) as error:
@@ -582,7 +582,8 @@ def test_accept_questions_appends_sections(session, actor, policy, openai_server
 
     suggestion = generate(session, actor, action=AiAction.QUESTIONS, draft_id=qa.id)
     checks = {check.path: check.found for check in ai.stored_checks(suggestion)}
-    outcome = ai.accept(session, actor=actor, suggestion_id=suggestion.id)
+    outcome = ai.accept(session, actor=actor, suggestion_id=suggestion.id,
+                        confirm_unverified=True)
     session.commit()
 
     assert checks == {"二、（三）": True, "二、（四）": True, "二、（九）": False}
@@ -595,8 +596,78 @@ def test_accept_questions_appends_sections(session, actor, policy, openai_server
         history = coedit.section_history(session, added.id)
         assert [(v.origin, v.ai_suggestion_id) for v in history] == [
             (VersionOrigin.AI, suggestion.id)]
+    # Each question's note names only its own unverified clauses.
+    first, second = (coedit.section_history(session, s.id)[0].note for s in outcome.added)
+    assert first == f"AI 生成（模型 {MODEL}），经人工采用"
+    assert second.startswith(f"AI 生成（模型 {MODEL}），经人工采用；")
+    assert "二、（九）" in second
+    assert "二、（四）" not in second
     assert len(audit_rows(session, "draft.sections_append")) == 1
     assert len(audit_rows(session, "ai.accept")) == 1
+
+
+UNVERIFIED_REPLY = "政策文件与解读材料同步发布（依据二、（三））。回应关切要及时（依据五、（二））。"
+
+
+def test_accept_unverified_citation_needs_confirmation(session, actor, draft, section,
+                                                       openai_server):
+    openai_server.reply = UNVERIFIED_REPLY
+    suggestion = generate(session, actor, action=AiAction.DRAFT, section_id=section.id)
+    before = snapshot(session, draft.id)
+
+    with pytest.raises(InvalidInput) as error:
+        ai.accept(session, actor=actor, suggestion_id=suggestion.id)
+    session.rollback()
+
+    assert error.value.key == "ai.unverified_citations"
+    assert "五、（二）" in error.value.message
+    assert "二、（三）" not in error.value.message
+    assert "我已核对，仍然采用" in error.value.message
+    assert snapshot(session, draft.id) == before
+    assert session.get(AiSuggestion, suggestion.id).status == SuggestionStatus.PENDING
+
+
+def test_accept_unverified_confirmed_noted_in_version(session, actor, section, openai_server):
+    openai_server.reply = UNVERIFIED_REPLY
+    suggestion = generate(session, actor, action=AiAction.DRAFT, section_id=section.id)
+
+    outcome = ai.accept(session, actor=actor, suggestion_id=suggestion.id,
+                        confirm_unverified=True)
+    session.commit()
+
+    note = coedit.section_history(session, section.id)[-1].note
+    assert outcome.saved.version.note == note
+    assert note.startswith(f"AI 生成（模型 {MODEL}），经人工采用；")
+    assert "五、（二）" in note
+    assert "二、（三）" not in note
+    assert json.loads(audit_rows(session, "ai.accept")[0].detail)["unverified_citations"] == 1
+
+
+def test_accept_edited_text_citations_checked_again(session, actor, section, openai_server):
+    suggestion = generate(session, actor, action=AiAction.DRAFT, section_id=section.id)
+
+    with pytest.raises(InvalidInput) as error:
+        ai.accept(session, actor=actor, suggestion_id=suggestion.id,
+                  text=openai_server.reply + "另见第九十九条。")
+    session.rollback()
+    assert "第九十九条" in error.value.message
+
+    outcome = ai.accept(session, actor=actor, suggestion_id=suggestion.id,
+                        text="专家删去了可疑引用的正文（依据二、（三））。")
+    session.commit()
+    assert outcome.saved.version.note == f"AI 生成（模型 {MODEL}），经人工采用"
+
+
+def test_accept_unverified_refused_for_outsider_first(session, actor, draft, section,
+                                                     openai_server):
+    openai_server.reply = UNVERIFIED_REPLY
+    suggestion = generate(session, actor, action=AiAction.DRAFT, section_id=section.id)
+    outsider = factories.make_user(session, "outsider3",
+                                   unit=factories.make_unit(session, "综合规划处"),
+                                   roles={Role.SPOKESPERSON})
+
+    with pytest.raises(PermissionDenied):
+        ai.accept(session, actor=outsider, suggestion_id=suggestion.id)
 
 
 def test_accept_unreadable_questions_changes_nothing(session, actor, policy, openai_server):

@@ -89,6 +89,21 @@ def no_problems(app: AppTest) -> None:
     assert not app.error, [e.value for e in app.error]
 
 
+def position(app: AppTest, key: str) -> tuple[int, ...] | None:
+    """Return the child indices that lead to the element with `key`: the browser matches
+    the elements of one run with the previous run's by this position."""
+    def walk(node, path):
+        if getattr(node, "key", None) == key:
+            return path
+        for index, child in getattr(node, "children", {}).items():
+            found = walk(child, (*path, index))
+            if found is not None:
+                return found
+        return None
+
+    return walk(app.main, ())
+
+
 def section_at(app_db, draft, position: int = 1):
     with db(app_db) as session:
         return drafts.list_sections(session, draft.id)[position]
@@ -232,6 +247,108 @@ def test_panel_shows_endpoint_error(app_db, author, openai_server, status, phras
     assert suggestions(app_db) == []
     after = section_at(app_db, draft)
     assert (after.body, after.version) == (before.body, before.version)
+
+
+ERRORS = [
+    # (server setup, environment, phrase of the error)
+    ({"mode": "status", "status": 500}, {}, "HTTP 500"),
+    ({"mode": "status", "status": 429}, {}, "HTTP 429"),
+    ({"mode": "empty_choices"}, {}, "没有返回任何文字"),
+    ({"mode": "slow"}, {"PLANNER_LLM_TIMEOUT": "1"}, "1 秒内没有响应"),
+]
+
+
+@pytest.mark.parametrize("setup, env, phrase", ERRORS, ids=[case[2] for case in ERRORS])
+def test_panel_error_leaves_no_stop_button(app_db, author, openai_server, monkeypatch, setup,
+                                           env, phrase):
+    for name, value in setup.items():
+        setattr(openai_server, name, value)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    draft = make_draft(app_db, author)
+    section = section_at(app_db, draft)
+    app = panel(author, draft)
+
+    button(app, "AI 起草本段").click().run()
+
+    assert [phrase in error.value for error in app.error] == [True]
+    assert "停止" not in [b.label for b in app.button]
+    assert not any("正在生成" in caption.value for caption in app.caption)
+    assert f"{RUN_PREFIX}section_{section.id}" not in app.session_state
+
+
+def test_panel_stop_button_gone_after_success(app_db, author, openai_server):
+    draft = make_draft(app_db, author)
+    app = panel(author, draft)
+
+    button(app, "AI 起草本段").click().run()
+
+    no_problems(app)
+    assert "停止" not in [b.label for b in app.button]
+    assert "采用" in [b.label for b in app.button]
+
+
+def test_panel_buttons_keep_position_after_notice(app_db, author, openai_server):
+    # A notice shown in one run and not in the next must not move the buttons: during a
+    # long stream elsewhere, the browser would show the old buttons as a faded copy.
+    draft = make_draft(app_db, author)
+    section = section_at(app_db, draft)
+    app = panel(author, draft)
+    button(app, "AI 起草本段").click().run()
+    key = f"ai_section_{section.id}_draft"
+    before = position(app, key)
+
+    button(app, "放弃").click().run()
+    assert any("已放弃" in success.value for success in app.success)
+    with_notice = position(app, key)
+    app.run()
+
+    assert before is not None
+    assert with_notice == before
+    assert position(app, key) == before
+    assert app.main.get_by_key(f"ai_panel_section_{section.id}") is not None
+
+
+def test_panel_unverified_citation_needs_checkbox(app_db, author, openai_server):
+    openai_server.reply = REPLY     # cites 二、（九）, which the policy does not have
+    draft = make_draft(app_db, author)
+    before = section_at(app_db, draft).body
+    app = panel(author, draft)
+    button(app, "AI 起草本段").click().run()
+    [suggestion] = suggestions(app_db)
+
+    button(app, "采用").click().run()
+
+    assert any("二、（九）" in error.value and "我已核对" in error.value for error in app.error)
+    assert section_at(app_db, draft).body == before
+    confirm = app.checkbox(key=f"ai_confirm_unverified_{suggestion.id}")
+    assert "二、（九）" in confirm.label
+    confirm.check().run()
+    button(app, "采用").click().run()
+    no_problems(app)
+    saved = section_at(app_db, draft)
+    assert saved.body == REPLY
+    with db(app_db) as session:
+        version = session.exec(select(DraftSectionVersion)
+                               .where(DraftSectionVersion.section_id == saved.id)
+                               .order_by(DraftSectionVersion.id.desc())).first()
+    assert "二、（九）" in version.note
+
+
+def test_panel_edited_text_drops_unverified_checkbox(app_db, author, openai_server):
+    openai_server.reply = REPLY
+    draft = make_draft(app_db, author)
+    app = panel(author, draft)
+    button(app, "AI 起草本段").click().run()
+    assert any("我已核对" in box.label for box in app.checkbox)
+
+    app.text_area[0].input("专家删去了可疑引用（依据二、（三））。").run()
+
+    assert not any("我已核对" in box.label for box in app.checkbox)
+    assert not any("✗" in warning.value for warning in app.warning)
+    button(app, "采用").click().run()
+    no_problems(app)
+    assert section_at(app_db, draft).body == "专家删去了可疑引用（依据二、（三））。"
 
 
 def test_panel_records_interrupted_stream_as_stopped(app_db, author, openai_server):

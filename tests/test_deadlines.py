@@ -808,6 +808,14 @@ def test_policy_dates_checked(session, office_people, fields, part):
     assert part in caught.value.message
 
 
+def test_policy_paper_date_message_nests_title_marks(session, office_people):
+    with pytest.raises(InvalidInput) as caught:
+        save_policy(session, office_people["drafter"], is_normative=True,
+                    title="关于印发《政务公开工作办法》的通知")
+
+    assert caught.value.message.startswith("《关于印发〈政务公开工作办法〉的通知》已标为规范性文件")
+
+
 def test_plain_policy_has_no_items(session, office_people):
     policy = save_policy(session, office_people["drafter"])
 

@@ -89,6 +89,18 @@ def test_create_document_plan_quotes_event(office):
     assert text["duties"].startswith("（请补充：")
 
 
+def test_create_document_nested_policy_title_uses_single_marks(office):
+    office.policy.title = "四川省交通运输厅关于印发《政务公开工作办法》的通知"
+    office.session.add(office.policy)
+    office.session.commit()
+
+    draft = create(office, office.event(), EventDocument.PLAN)
+
+    materials = bodies(office.session, draft.id)["materials"]
+    assert "《四川省交通运输厅关于印发〈政务公开工作办法〉的通知》（川交函〔2014〕25号）" in materials
+    assert "《政务公开工作办法》的通知》" not in materials
+
+
 def test_create_document_late_event_dates(office):
     # 23:30 to 00:30 Beijing time is 15:30 to 16:30 UTC on one day: shown over two dates.
     from datetime import datetime

@@ -9,6 +9,7 @@ import pytest
 from planner.documents.prefill import build_interpretation, build_qa
 from planner.documents.structure import ParsedPolicy, ParsedSection
 from planner.documents.templates import default_template_dir
+from planner.i18n import inside_book_marks
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SICHUAN = FIXTURES / "sichuan-transport-2014-disclosure-opinions.txt"
@@ -64,6 +65,46 @@ def test_build_interpretation_title_names_the_policy():
     assert draft.issuer == "某某厅"
     assert draft.doc_number == "某交发〔2020〕5号"
     assert draft.date == date(2020, 3, 2)
+
+
+NESTED_TITLE = "某某厅关于印发《某某厅政务公开工作办法》的通知"
+
+
+def test_build_interpretation_nested_title_uses_single_marks():
+    draft = build_interpretation(small_policy(title=NESTED_TITLE))
+
+    assert draft.title == "关于《某某厅关于印发〈某某厅政务公开工作办法〉的通知》的政策解读"
+    assert "印发了《某某厅关于印发〈某某厅政务公开工作办法〉的通知》（以下简称《通知》）" in \
+        draft.sections[0].body
+
+
+def test_build_qa_nested_title_uses_single_marks():
+    draft = build_qa(small_policy(title=NESTED_TITLE))
+
+    assert draft.title == "某某厅有关负责人就《某某厅关于印发〈某某厅政务公开工作办法〉的通知》答记者问"
+    assert draft.sections[0].body.startswith(
+        "2020年3月2日，某某厅印发了《某某厅关于印发〈某某厅政务公开工作办法〉的通知》"
+        "（某交发〔2020〕5号，以下简称《通知》）。")
+
+
+def test_build_interpretation_office_title_without_marks_keeps_them(tmp_path):
+    spec = (default_template_dir() / "interpretation.toml").read_text(encoding="utf-8")
+    (tmp_path / "interpretation.toml").write_text(
+        spec.replace('title = "关于《{policy_title}》的政策解读"', 'title = "{policy_title}的解读"'),
+        encoding="utf-8")
+
+    draft = build_interpretation(small_policy(title=NESTED_TITLE), template_dir=tmp_path)
+
+    assert draft.title == f"{NESTED_TITLE}的解读"
+
+
+@pytest.mark.parametrize("title, inside", [
+    ("关于印发《办法》的通知", "关于印发〈办法〉的通知"),
+    ("关于《〈条例〉实施细则》的说明", "关于〈《条例》实施细则〉的说明"),
+    ("没有书名号的标题", "没有书名号的标题"),
+])
+def test_inside_book_marks_alternates_marks(title, inside):
+    assert inside_book_marks(title) == inside
 
 
 def test_build_interpretation_without_title_uses_placeholder():

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 from planner.models import Disclosure, Draft, DraftKind, DraftStatus, Role, User
-from planner.services import drafts, policies, review
+from planner.services import coedit, drafts, policies, review
 from tests.factories import make_unit, make_user, sign_in_form, sign_in_state
 from tests.test_review import POLICY_TEXT
 
@@ -148,6 +148,37 @@ def test_review_three_people_with_return(people, engine):
     assert [(r.actor_name, r.decision.outcome) for r in records] == [
         ("张明", "submit"), ("李华", "approve"), ("王强", "return"),
         ("张明", "submit"), ("李华", "approve"), ("王强", "approve"), ("赵丽", "approve")]
+
+
+@pytest.mark.parametrize("reason", ["请先处理巡查频次的批注。", "请先处理巡查频次的批注"])
+def test_returned_draft_shows_reason_once_punctuated(people, engine, reason):
+    with Session(engine) as session:
+        review.submit(session, actor=people.author, draft_id=people.draft_id)
+        review.return_to_drafter(session, actor=people.peer, draft_id=people.draft_id,
+                                 reason=reason)
+        session.commit()
+
+    app = signed_in(people.author, "views/drafts.py")
+
+    [returned] = [w.value for w in app.warning if "退回" in w.value]
+    assert returned == f"这篇稿件被李华退回，请修改后重新送审。退回理由：{reason}"
+    assert "。。" not in returned
+
+
+def test_queue_assigned_choice_nests_title_marks(people, engine):
+    with Session(engine) as session:
+        section = drafts.list_sections(session, people.draft_id)[0]
+        section_title = section.title
+        coedit.assign_section(session, actor=people.author, section_id=section.id,
+                              assignee_id=people.peer.id, read_only=False)
+        session.commit()
+
+    app = signed_in(people.peer, "views/queue.py")
+
+    # The draft title sets the policy title in 《》; inside the choice's own 《》 it is 〈〉.
+    assert people.title == "关于《关于做好政务公开工作的通知》的政策解读"
+    assert app.selectbox(key="queue_assigned_pick").options == [
+        f"《关于〈关于做好政务公开工作的通知〉的政策解读》· {section_title}"]
 
 
 def _text_area_keys(app: AppTest) -> list[str]:

@@ -108,7 +108,9 @@ def test_record_docx_contains_title_disclosure_and_decisions(reviewed):
     title = drafts.get_draft(reviewed.session, reviewed.draft_id).title
 
     assert name == f"审查记录_{title}.docx"
-    assert f"《{title}》审查记录" in text
+    # The draft title contains the policy title in 《》, which nests as 〈〉.
+    assert title == "关于《关于做好交通运输政务公开工作的通知》的政策解读"
+    assert "《关于〈关于做好交通运输政务公开工作的通知〉的政策解读》审查记录" in text
     assert "公开属性：主动公开" in text
     assert "拟公开方式：政府网站/新闻发布" in text
     assert "公开范围：社会公众" in text

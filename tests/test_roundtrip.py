@@ -611,12 +611,51 @@ def test_import_cut_export_refused(session, actor, engine):
 def test_import_other_draft_refused(session, actor, engine):
     draft = new_draft(session, actor)
     other = new_draft(session, actor)
+    other.title = "另一篇解读"   # the two drafts of one policy would have one title
+    session.add(other)
+    session.commit()
     data = export(session, actor, other.id)
 
     message = assert_refused(session, engine, actor, draft.id, data, "另一篇.docx",
-                             "roundtrip.other_draft", f"编号 {other.id}")
+                             "roundtrip.other_draft", "另一篇稿件“另一篇解读”（政策解读）")
 
-    assert f"编号 {draft.id}" in message
+    # The draft list shows titles, not ids, and the title is given in full.
+    assert f"当前稿件“{draft.title}”（政策解读）" in message
+    assert draft.title.endswith("的政策解读")
+    assert "编号" not in message
+
+
+def test_import_other_kind_named_before_headings(session, actor, engine):
+    # A stamped 答记者问 has questions, no headings: the stamp names it before the layout
+    # of a 政策解读 is looked for.
+    draft = new_draft(session, actor)
+    qa = new_draft(session, actor, DraftKind.QA)
+    data = export(session, actor, qa.id)
+
+    message = assert_refused(session, engine, actor, draft.id, data, "答问.docx",
+                             "roundtrip.other_draft", f"另一篇稿件“{qa.title}”（答记者问）")
+
+    assert "找不到段落标题" not in message
+
+
+def test_import_stamp_of_unknown_draft_refused(session, actor, engine):
+    draft = new_draft(session, actor)
+    data = export(session, actor, draft.id)
+    foreign = replace(reader.read_stamp(data), draft_id=draft.id + 100)
+
+    assert_refused(session, engine, actor, draft.id, reader.write_stamp(data, foreign),
+                   "别处的.docx", "roundtrip.other_draft_unknown", "本系统中没有这篇稿件")
+
+
+def test_import_stamp_same_id_other_kind_refused(session, actor, engine):
+    draft = new_draft(session, actor)
+    data = export(session, actor, draft.id)
+    foreign = replace(reader.read_stamp(data), kind=DraftKind.QA)
+
+    message = assert_refused(session, engine, actor, draft.id, reader.write_stamp(data, foreign),
+                             "其他系统.docx", "roundtrip.other_draft_unknown", "从一篇答记者问导出")
+
+    assert f"当前稿件“{draft.title}”（政策解读）" in message
 
 
 def test_import_other_draft_without_stamp_refused(session, actor, engine):
@@ -840,6 +879,88 @@ def test_widget_under_review_asks_confirmation(session, actor, widget_db):
     assert drafts.get_draft(session, draft.id).status == DraftStatus.DRAFT
 
 
+def report_shown(app: AppTest) -> bool:
+    return any(s.value.startswith("已导入") for s in app.success)
+
+
+def imported_with_conflict(session, actor, expert, widget_db):
+    """Import an expert's file whose 主要内容 was saved in the app after the export: the
+    widget then shows a report with one conflict. Returns (app, draft, kept version id)."""
+    draft = new_draft(session, actor)
+    document = reopen(export(session, expert, draft.id))
+    section = sections_by_title(session, draft.id)["主要内容"]
+    coedit.save(session, actor=actor, section_id=section.id, title=section.title,
+                body="承办人员导出后改写的主要内容。", base_version=1)
+    session.commit()
+    replace_text(section_paragraphs(document, "主要内容")[0], "专家改写的主要内容。")
+
+    app = upload_and_import(widget(expert, draft.id), draft.id, "专家稿.docx", saved(document))
+    assert [s.value for s in app.success] == [
+        "已导入“专家稿\\.docx”：新版本 0 段，冲突 1 段，未修改 4 段，旧版本未导入 0 段。"]
+    [kept] = coedit.open_conflicts(session, actor=expert, draft_id=draft.id)
+    return app, draft, kept.version_id
+
+
+def test_widget_report_stays_over_reruns(session, actor, expert, widget_db):
+    app, _, _ = imported_with_conflict(session, actor, expert, widget_db)
+
+    app.run()
+
+    assert report_shown(app)
+
+
+def test_widget_failed_import_hides_report(session, actor, expert, widget_db):
+    app, draft, _ = imported_with_conflict(session, actor, expert, widget_db)
+
+    upload_and_import(app, draft.id, "坏.docx", b"PK\x03\x04junk")
+
+    assert [e.value for e in app.error] == [
+        InvalidInput("roundtrip.file.docx_truncated", name="坏.docx").message]
+    assert not report_shown(app)
+    assert not any("冲突" in m.value for m in app.markdown)
+
+
+def test_widget_other_file_hides_report(session, actor, expert, widget_db):
+    app, draft, _ = imported_with_conflict(session, actor, expert, widget_db)
+
+    app.file_uploader(key=f"roundtrip_file_{draft.id}").upload(
+        "另一个.docx", b"PK\x03\x04", DOCX_MIME).run()
+
+    assert not report_shown(app)
+
+
+def test_widget_report_dismissed(session, actor, expert, widget_db):
+    app, draft, _ = imported_with_conflict(session, actor, expert, widget_db)
+
+    app.button(key=f"roundtrip_dismiss_{draft.id}").click().run()
+
+    assert not report_shown(app)
+    app.run()
+    assert not report_shown(app)
+
+
+def test_widget_report_gone_once_conflict_settled(session, actor, expert, widget_db):
+    app, _, kept_id = imported_with_conflict(session, actor, expert, widget_db)
+
+    coedit.resolve_conflict(session, actor=expert, version_id=kept_id, choice="take_theirs")
+    session.commit()
+    app.run()
+
+    assert not report_shown(app)
+
+
+def test_widget_report_gone_once_section_saved(session, actor, expert, widget_db):
+    app, draft, _ = imported_with_conflict(session, actor, expert, widget_db)
+    section = sections_by_title(session, draft.id)["出台背景"]
+
+    coedit.save(session, actor=actor, section_id=section.id, title=section.title,
+                body="导入后又改过的出台背景。", base_version=section.version)
+    session.commit()
+    app.run()
+
+    assert not report_shown(app)
+
+
 def test_highlight_insertions_marks_each_fragment():
     from widgets.roundtrip import highlight_insertions
 
@@ -865,3 +986,20 @@ def test_drafts_page_imports_edited_file(session, actor, expert, widget_db):
     assert not app.error, [e.value for e in app.error]
     assert any("新版本 1 段" in s.value for s in app.success)
     assert any(area.value.startswith("从 Word 导回的出台背景。") for area in app.text_area)
+
+
+def test_drafts_page_report_gone_after_visit_elsewhere(session, actor, expert, widget_db):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, expert, draft.id))
+    replace_text(section_paragraphs(document, "出台背景")[0], "从 Word 导回的出台背景。")
+    app = AppTest.from_file("../app.py", default_timeout=30)
+    factories.sign_in_state(app, expert).run()
+    app.switch_page("views/drafts.py").run()
+    upload_and_import(app, draft.id, "专家稿.docx", saved(document))
+    assert any("新版本 1 段" in s.value for s in app.success)
+
+    app.switch_page("views/queue.py").run()
+    app.switch_page("views/drafts.py").run()
+
+    assert not app.exception, [e.value for e in app.exception]
+    assert not any("新版本 1 段" in s.value for s in app.success)

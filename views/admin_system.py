@@ -1,5 +1,7 @@
 """系统状态: database, schema, holiday calendar, backups, upload limits, external services."""
 
+import re
+
 import streamlit as st
 
 import ui
@@ -17,6 +19,22 @@ if status is None:
     st.stop()
 
 
+# A web address as it appears in a message: ASCII up to the first space or Chinese mark.
+URL_RE = re.compile(r"https?://[!-~]+?(?=[.,;:!?]*(?:[^!-~]|$))")
+
+
+def url_safe_md(text: str) -> str:
+    """Escape `text` for Markdown, with each web address as inline code. Escaped, an
+    address would be turned into a link with the backslashes in its text."""
+    parts, position = [], 0
+    for match in URL_RE.finditer(text):
+        parts.append(ui.escape_md(text[position:match.start()]))
+        parts.append(f"`{match.group().replace('`', '%60')}`")
+        position = match.end()
+    parts.append(ui.escape_md(text[position:]))
+    return "".join(parts)
+
+
 def size_text(size: int | None) -> str:
     if size is None:
         return "—"
@@ -29,7 +47,7 @@ def show_check(name: str) -> None:
         return
     show = {system.CheckState.OK: st.success, system.CheckState.FAILED: st.error,
             system.CheckState.NOT_CONFIGURED: st.info}[result.state]
-    show(ui.escape_md(result.notice.message))
+    show(url_safe_md(result.notice.message))
     if result.elapsed_ms:
         st.caption(t("admin_system.elapsed", ms=result.elapsed_ms))
 
@@ -86,7 +104,7 @@ with smtp_col:
     show_check("smtp")
 with llm_col:
     st.markdown(f"**{t('admin_system.llm')}**")
-    st.markdown(ui.escape_md(status.llm or t("admin_system.not_configured")))
+    st.markdown(url_safe_md(status.llm or t("admin_system.not_configured")))
     if status.llm:
         st.caption(t("admin_system.llm_internal") if status.llm_internal
                    else t("admin_system.llm_external"))

@@ -86,6 +86,8 @@ def load(session, actor):
         "editable": {s.id: coedit.may_edit_section(session, actor=actor, section=s)
                      for s in sections},
         "may_assign": may_assign,
+        "may_change_details": drafts.may_change_title_and_disclosure(session, actor=actor,
+                                                                     draft_id=draft_id),
         "may_comment": coedit.may_comment(session, actor=actor, draft_id=draft_id),
         "people": ({user.id: f"{user.display_name}（{user.username}）"
                     for user in coedit.assignable_users(session)} if may_assign else {}),
@@ -154,16 +156,23 @@ if review.edit_would_reset(draft):
     confirm_reset = st.checkbox(t("draft_page.confirm_reset"),
                                 key=f"drafts_confirm_reset_{draft_id}")
 
-with st.form(f"drafts_title_{draft_id}"):
-    new_title = st.text_input(t("draft_page.title"), value=draft.title)
-    if st.form_submit_button(t("draft_page.save_title")):
-        if ui.run_action(lambda s, a: drafts.rename(s, actor=a, draft_id=draft_id,
-                                                    title=new_title,
-                                                    confirm_reset=confirm_reset)):
-            flash_and_rerun(t("draft_page.saved"))
 
-with st.expander(t("draft_page.disclosure_header",
-                   disclosure=ui.label("draft.disclosure", draft.disclosure))):
+def render_details_forms() -> None:
+    """The title and 公开属性 forms, for those who may change them."""
+    with st.form(f"drafts_title_{draft_id}"):
+        new_title = st.text_input(t("draft_page.title"), value=draft.title)
+        if st.form_submit_button(t("draft_page.save_title")):
+            if ui.run_action(lambda s, a: drafts.rename(s, actor=a, draft_id=draft_id,
+                                                        title=new_title,
+                                                        confirm_reset=confirm_reset)):
+                flash_and_rerun(t("draft_page.saved"))
+
+    with st.expander(t("draft_page.disclosure_header",
+                       disclosure=ui.label("draft.disclosure", draft.disclosure))):
+        render_disclosure_form()
+
+
+def render_disclosure_form() -> None:
     with st.form(f"drafts_disclosure_{draft_id}"):
         codes = list(Disclosure)
         disclosure = st.selectbox(t("policy_page.disclosure"), codes,
@@ -179,6 +188,12 @@ with st.expander(t("draft_page.disclosure_header",
                     s, actor=a, draft_id=draft_id, disclosure=disclosure, reason=reason,
                     basis=basis, confirm_reset=confirm_reset)):
                 flash_and_rerun(t("draft_page.saved"))
+
+
+if view["may_change_details"]:
+    render_details_forms()
+else:
+    st.caption(t("coedit_page.details_locked"))
 
 
 # --- Save conflicts: both texts, the diff, and three ways out ------------------------------
@@ -200,6 +215,15 @@ def after_resolve(outcome: coedit.SaveOutcome | None, section_title: str) -> Non
                         warning=True)
     flash_and_rerun(t("coedit_page.conflict_resolved", title=ui.escape_md(section_title),
                       version=outcome.section.version))
+
+
+def merge_help(conflict: coedit.ConflictView, proposed: str) -> str:
+    if conflict.base_body is None:
+        return t("coedit_page.merge_help")
+    markers = proposed.count(t("coedit.merge_marker_start"))
+    if not markers:
+        return t("coedit_page.merge_help_clean", base=conflict.base_number)
+    return t("coedit_page.merge_help_three_way", base=conflict.base_number, count=markers)
 
 
 def render_conflict(conflict: coedit.ConflictView) -> None:
@@ -226,14 +250,16 @@ def render_conflict(conflict: coedit.ConflictView) -> None:
         lambda s, a: coedit.resolve_conflict(s, actor=a, version_id=key, choice=choice,
                                              confirm_reset=confirm_reset,
                                              seen_version=conflict.theirs_number, **text))
+    proposed_title = coedit.merge_template(conflict.theirs_title, conflict.mine_title,
+                                           base=conflict.base_title)
+    proposed_body = coedit.merge_template(conflict.theirs_body, conflict.mine_body,
+                                          base=conflict.base_body)
     with st.form(f"drafts_merge_{key}"):
-        st.caption(t("coedit_page.merge_help"))
-        merged_title = st.text_input(
-            t("coedit_page.merge_title"), key=f"drafts_merge_title_{key}",
-            value=coedit.merge_template(conflict.theirs_title, conflict.mine_title))
-        merged_body = st.text_area(
-            t("coedit_page.merge_body"), key=f"drafts_merge_body_{key}", height=220,
-            value=coedit.merge_template(conflict.theirs_body, conflict.mine_body))
+        st.caption(merge_help(conflict, proposed_title + proposed_body))
+        merged_title = st.text_input(t("coedit_page.merge_title"),
+                                     key=f"drafts_merge_title_{key}", value=proposed_title)
+        merged_body = st.text_area(t("coedit_page.merge_body"), key=f"drafts_merge_body_{key}",
+                                   height=220, value=proposed_body)
         if st.form_submit_button(t("coedit_page.merge"), type="primary"):
             after_resolve(resolve(coedit.Resolution.MERGE, title=merged_title,
                                   body=merged_body), conflict.theirs_title)
@@ -270,20 +296,26 @@ def base_text(section, base: int) -> tuple[str, str]:
     return section.title, section.body
 
 
-def remember(entry: dict, title_key: str, body_key: str, start: tuple[str, str]) -> None:
-    """Copy a section's typed text into the unsaved store, or drop it from there when it
-    equals `start`, the text the editor started from. Runs as the widgets' on_change
-    callback and again after they are drawn."""
-    if body_key not in st.session_state:
-        return
-    title = st.session_state.get(title_key, "")
-    body = st.session_state[body_key]
+def remember(entry: dict, field: str, key: str, start: tuple[str, str]) -> None:
+    """Keep what the user typed into a section's heading or body (`field` "title" or
+    "body", widget `key`) in the unsaved store; drop the entry when both are back at
+    `start`, the text the editor started from.
 
+    The widgets' on_change callback, so only a change the browser reports counts as
+    typed. The other field keeps its unsaved or stored text.
+    """
+    if key not in st.session_state:
+        return
     store = st.session_state.setdefault(ui.UNSAVED_KEY, {})
-    if (title.strip(), body.strip()) == start:
+    known = store.get(entry["section_id"])
+    if known is None or known["user_id"] != entry["user_id"]:
+        known = {"title": start[0], "body": start[1]}
+    text = {"title": known["title"], "body": known["body"], field: st.session_state[key]}
+
+    if (text["title"].strip(), text["body"].strip()) == start:
         store.pop(entry["section_id"], None)
     else:
-        store[entry["section_id"]] = {**entry, "title": title, "body": body}
+        store[entry["section_id"]] = {**entry, **text}
 
 
 def forget(section_id: int, base: int) -> None:
@@ -297,39 +329,46 @@ def render_editor(section) -> None:
     unsaved = ui.unsaved_texts().get(section.id)
     base = unsaved["base"] if unsaved else section.version
     title_key, body_key = editor_keys(section.id, base)
-    if body_key not in st.session_state:
-        # First drawn, or dropped by Streamlit while another page was open: start from the
-        # unsaved copy if there is one, else from the stored text.
-        st.session_state[title_key] = unsaved["title"] if unsaved else section.title
-        st.session_state[body_key] = unsaved["body"] if unsaved else section.body
+    # The unsaved copy (else the stored text) is handed to the widgets on every run, not
+    # only when their keys are missing. After a page switch cut short by another click,
+    # Streamlit can keep a widget value that the browser has dropped: the browser then
+    # shows the empty default and later sends it back. A value set here always reaches
+    # the browser.
+    st.session_state[title_key] = unsaved["title"] if unsaved else section.title
+    st.session_state[body_key] = unsaved["body"] if unsaved else section.body
     if unsaved and base != section.version:
         st.warning(t("coedit_page.moved_on", base=base, current=section.version))
 
     entry = {"section_id": section.id, "user_id": view["actor_id"], "draft_id": draft.id,
              "base": base, "draft_title": draft.title, "section_title": section.title}
-    args = (entry, title_key, body_key, base_text(section, base))
-    st.text_input(t("draft_page.question") if is_qa else t("draft_page.heading"),
-                  key=title_key, on_change=remember, args=args)
-    st.text_area(t("draft_page.answer") if is_qa else t("draft_page.body"), height=220,
-                 key=body_key, on_change=remember, args=args)
-    remember(*args)
+    start = base_text(section, base)
+    title = st.text_input(t("draft_page.question") if is_qa else t("draft_page.heading"),
+                          key=title_key, on_change=remember,
+                          args=(entry, "title", title_key, start))
+    body = st.text_area(t("draft_page.answer") if is_qa else t("draft_page.body"), height=220,
+                        key=body_key, on_change=remember, args=(entry, "body", body_key, start))
     if section.source_ref:
         st.caption(t("draft_page.source_ref", ref=section.source_ref))
+    confirm_empty = False
+    if section.body.strip() and not body.strip():
+        st.warning(t("coedit_page.empty_body_warning", length=len(section.body.strip())))
+        confirm_empty = st.checkbox(t("coedit_page.confirm_empty"),
+                                    key=f"drafts_confirm_empty_{section.id}")
 
     save_col, discard_col = st.columns(2)
     if save_col.button(t("draft_page.save_section"), key=f"drafts_save_{section.id}",
                        type="primary"):
-        save_section(section, base, st.session_state[title_key], st.session_state[body_key])
+        save_section(section, base, title, body, confirm_empty)
     if discard_col.button(t("coedit_page.discard"), key=f"drafts_discard_{section.id}",
                           disabled=section.id not in ui.unsaved_texts()):
         forget(section.id, base)
         flash_and_rerun(t("coedit_page.discarded", title=ui.escape_md(section.title)))
 
 
-def save_section(section, base: int, title: str, body: str) -> None:
+def save_section(section, base: int, title: str, body: str, confirm_empty: bool) -> None:
     outcome = ui.run_action(lambda s, a: coedit.save(
         s, actor=a, section_id=section.id, title=title, body=body, base_version=base,
-        confirm_reset=confirm_reset))
+        confirm_reset=confirm_reset, confirm_empty=confirm_empty))
     if outcome is None:
         return
     forget(section.id, base)
@@ -432,11 +471,14 @@ def render_history(section) -> None:
 
     labels = {row.id: version_label(row) for row in rows}
     ids = [row.id for row in rows]
+    # The newest row is part of the keys: a new version starts the comparison again at
+    # it and the one before, instead of keeping the pair chosen before it existed.
+    suffix = f"{section.id}_{ids[-1]}"
     older_col, newer_col = st.columns(2)
     older = older_col.selectbox(t("coedit_page.compare_older"), ids, index=len(ids) - 2,
-                                format_func=labels.get, key=f"drafts_history_a_{section.id}")
+                                format_func=labels.get, key=f"drafts_history_a_{suffix}")
     newer = newer_col.selectbox(t("coedit_page.compare_newer"), ids, index=len(ids) - 1,
-                                format_func=labels.get, key=f"drafts_history_b_{section.id}")
+                                format_func=labels.get, key=f"drafts_history_b_{suffix}")
     comparison = ui.run_action(lambda s, a: coedit.compare_versions(s, older, newer))
     if comparison is not None:
         st.caption(t("coedit_page.compare_help"))
@@ -445,17 +487,27 @@ def render_history(section) -> None:
         show_ops(comparison.body)
 
     if view["editable"][section.id] and older != rows[-1].id:
-        if st.button(t("coedit_page.restore", version=labels[older]),
+        render_restore(section, next(row for row in rows if row.id == older), labels[older])
+
+
+def render_restore(section, row: coedit.VersionView, label: str) -> None:
+    confirm_empty = False
+    if section.body.strip() and not row.body.strip():
+        st.warning(t("coedit_page.restore_empty_warning", length=len(section.body.strip())))
+        confirm_empty = st.checkbox(t("coedit_page.confirm_empty"),
+                                    key=f"drafts_restore_empty_{section.id}")
+    if not st.button(t("coedit_page.restore", version=label),
                      key=f"drafts_restore_{section.id}"):
-            outcome = ui.run_action(lambda s, a: coedit.restore(
-                s, actor=a, version_id=older, base_version=section.version,
-                confirm_reset=confirm_reset))
-            if outcome is not None and outcome.conflict is not None:
-                flash_and_rerun(t("coedit_page.conflict_again",
-                                  title=ui.escape_md(section.title)), warning=True)
-            if outcome is not None:
-                flash_and_rerun(t("coedit_page.restored", title=ui.escape_md(section.title),
-                                  version=outcome.section.version))
+        return
+    outcome = ui.run_action(lambda s, a: coedit.restore(
+        s, actor=a, version_id=row.id, base_version=section.version,
+        confirm_reset=confirm_reset, confirm_empty=confirm_empty))
+    if outcome is not None and outcome.conflict is not None:
+        flash_and_rerun(t("coedit_page.conflict_again", title=ui.escape_md(section.title)),
+                        warning=True)
+    if outcome is not None:
+        flash_and_rerun(t("coedit_page.restored", title=ui.escape_md(section.title),
+                          version=outcome.section.version))
 
 
 def render_assignment(section) -> None:
@@ -560,13 +612,14 @@ with st.expander(t("coedit_page.draft_history", count=len(history))):
                                      origin=t(f"coedit.origin.{item.origin}"))
                   for item in history}
         version_ids = list(labels)
+        suffix = f"{draft_id}_{version_ids[-1]}"   # a new version resets the pair
         older_col, newer_col = st.columns(2)
         at_a = older_col.selectbox(t("coedit_page.compare_older"), version_ids,
                                    index=len(version_ids) - 2, format_func=labels.get,
-                                   key=f"drafts_draft_history_a_{draft_id}")
+                                   key=f"drafts_draft_history_a_{suffix}")
         at_b = newer_col.selectbox(t("coedit_page.compare_newer"), version_ids,
                                    index=len(version_ids) - 1, format_func=labels.get,
-                                   key=f"drafts_draft_history_b_{draft_id}")
+                                   key=f"drafts_draft_history_b_{suffix}")
         result = ui.run_action(lambda s, a: coedit.compare_draft(s, draft_id, at_a, at_b))
         if result is not None:
             st.caption(t("coedit_page.compare_help"))

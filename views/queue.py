@@ -5,7 +5,7 @@ sections assigned to the user for co-editing (分配给我的段落)."""
 import streamlit as st
 
 import ui
-from planner.i18n import t
+from planner.i18n import inside_book_marks, t
 from planner.models import ReviewLevel
 from planner.services import coedit, review
 from planner.timeutil import format_office
@@ -30,7 +30,8 @@ def show_assigned(assigned: list[coedit.AssignedSection]) -> None:
     choices = {item.section_id: item for item in assigned}
     picked = st.selectbox(t("coedit_page.assigned_pick"), list(choices),
                           format_func=lambda sid: t("coedit_page.assigned_choice",
-                                                    draft=choices[sid].draft_title,
+                                                    draft=inside_book_marks(
+                                                        choices[sid].draft_title),
                                                     section=choices[sid].section_title),
                           key="queue_assigned_pick")
     if st.button(t("coedit_page.open_assigned"), key="queue_open_assigned"):

@@ -4,8 +4,15 @@ A click prepares the request in planner (configuration, rights, the 不公开 ru
 reply streams into a placeholder with the count of characters received. 停止 is an
 ordinary button: its click reruns the script, which interrupts the loop. The text
 received so far is kept in st.session_state while streaming, so the next run records it
-as a stopped suggestion. Suggestions are stored in planner and shown marked as AI 生成
-until the user accepts (possibly edited) or discards them.
+as a stopped suggestion. 停止 and the progress are removed as soon as the stream ends.
+Suggestions are stored in planner and shown marked as AI 生成 until the user accepts
+(possibly edited) or discards them. A text citing clauses the policy does not have needs
+the 我已核对 checkbox before 采用.
+
+A section's panel is drawn in a keyed container with the same slots on every run
+(notices, buttons and stream, suggestions). While a reply streams, Streamlit keeps
+showing the previous run's elements that the current run has not drawn yet, by their
+position. With a fixed layout no element moves, so no faded copy of the buttons appears.
 """
 
 import logging
@@ -34,25 +41,41 @@ def render_section_assist(draft, section, *, editable: bool) -> None:
     the rights again on every action.
     """
     scope = f"section_{section.id}"
-    _show_notice(scope)
-    _record_interrupted(scope)
-    if editable:
-        _section_buttons(draft, section, scope)
-    for suggestion, checks in _open_suggestions(section_id=section.id):
-        _suggestion_box(suggestion, checks, scope=scope, editable=editable,
-                        needs_reset=review.edit_would_reset(draft))
+    with st.container(key=f"ai_panel_{scope}"):
+        notices, controls, boxes = st.container(), st.container(), st.container()
+        with notices:
+            _show_notice(scope)
+            _record_interrupted(scope)
+        if editable:
+            with controls:
+                _section_buttons(draft, section, scope)
+        with boxes:
+            for suggestion, checks in _open_suggestions(section_id=section.id):
+                _suggestion_box(suggestion, checks, scope=scope, editable=editable,
+                                needs_reset=review.edit_would_reset(draft))
 
 
 def render_opinion_summary(opinion, *, note_key: str | None = None) -> None:
     """Draw 生成摘要 for an opinion item. 采用 marks the suggestion accepted and, when the page
     shows the 研判 form, puts the text into that form's field `note_key`."""
     scope = f"opinion_{opinion.id}"
-    _show_notice(scope)
-    _record_interrupted(scope)
-    copied = st.session_state.pop(COPY_PREFIX + scope, None)
-    if copied:
-        st.code(copied, language=None, wrap_lines=True)
+    with st.container(key=f"ai_panel_{scope}"):
+        notices, controls, boxes = st.container(), st.container(), st.container()
+        with notices:
+            _show_notice(scope)
+            _record_interrupted(scope)
+            copied = st.session_state.pop(COPY_PREFIX + scope, None)
+            if copied:
+                st.code(copied, language=None, wrap_lines=True)
+        with controls:
+            _summary_button(opinion, scope)
+        with boxes:
+            for suggestion, checks in _open_suggestions(opinion_id=opinion.id):
+                _suggestion_box(suggestion, checks, scope=scope, editable=True,
+                                needs_reset=False, note_key=note_key)
 
+
+def _summary_button(opinion, scope: str) -> None:
     refusal = _configuration_refusal()
     clicked = st.button(t("ai_panel.summary"), key=f"ai_{scope}_summarise",
                         help=t("ai_panel.summary_help"), disabled=refusal is not None)
@@ -63,10 +86,6 @@ def render_opinion_summary(opinion, *, note_key: str | None = None) -> None:
                                                         opinion_id=opinion.id))
         if request is not None:
             _stream(request, scope)
-
-    for suggestion, checks in _open_suggestions(opinion_id=opinion.id):
-        _suggestion_box(suggestion, checks, scope=scope, editable=True, needs_reset=False,
-                        note_key=note_key)
 
 
 # --- the buttons and the stream ---------------------------------------------------------
@@ -118,31 +137,38 @@ def _stream(request, scope: str) -> None:
     st.session_state[RUN_PREFIX + scope] = run
     # A click on 停止 (or on any other widget) reruns the script and so ends this loop;
     # _record_interrupted then saves what `run` holds.
-    st.button(t("ai_panel.stop"), key=f"ai_{scope}_stop")
-    progress, preview = st.empty(), st.empty()
+    stop, progress, preview = st.empty(), st.empty(), st.empty()
+    stop.button(t("ai_panel.stop"), key=f"ai_{scope}_stop")
     try:
         for piece in ai.stream(request):
             run["text"] += piece
             progress.caption(t("ai_panel.progress", count=len(run["text"])))
             preview.text(run["text"])
     except PlannerError as exc:
-        st.session_state.pop(RUN_PREFIX + scope, None)
-        progress.empty()
-        preview.empty()
+        _end_stream(scope, stop, progress, preview)
         st.error(exc.message)
         return
     except Exception:
-        st.session_state.pop(RUN_PREFIX + scope, None)
+        _end_stream(scope, stop, progress, preview)
         ref = uuid.uuid4().hex[:8]
         logger.exception("AI stream failed, reference %s", ref)
         st.error(t("app.unexpected_error", ref=ref))
         return
 
+    stop.empty()
     st.session_state.pop(RUN_PREFIX + scope, None)
     saved = ui.run_action(lambda s, a: ai.record_suggestion(s, actor=a, request=request,
                                                             text=run["text"], stopped=False))
     if saved is not None:
         st.rerun()
+
+
+def _end_stream(scope: str, *placeholders) -> None:
+    """Forget a failed stream and clear 停止 and the partial text, so that only the error
+    stays on screen."""
+    st.session_state.pop(RUN_PREFIX + scope, None)
+    for placeholder in placeholders:
+        placeholder.empty()
 
 
 def _record_interrupted(scope: str) -> None:
@@ -176,19 +202,33 @@ def _suggestion_box(suggestion, checks, *, scope: str, editable: bool, needs_res
         text = st.text_area(t("ai_panel.edit_label"), value=suggestion.text, height=200,
                             key=f"ai_edit_{suggestion.id}", disabled=not editable)
         if suggestion.action != AiAction.SUMMARISE:
+            checks = _checks_for_text(suggestion, text, checks)
             _citations(checks)
         if not editable:
             return
 
+        unverified = "、".join(ai.unverified_clauses(checks))
+        confirm_unverified = bool(unverified) and st.checkbox(
+            t("ai_panel.confirm_unverified", clauses=ui.escape_md(unverified)),
+            key=f"ai_confirm_unverified_{suggestion.id}")
         confirm_reset = needs_reset and st.checkbox(t("ai_panel.confirm_reset"),
                                                     key=f"ai_confirm_{suggestion.id}")
         accept_col, discard_col = st.columns(2)
         if accept_col.button(t("ai_panel.accept"), key=f"ai_accept_{suggestion.id}",
                              type="primary"):
-            _accept(suggestion, text, confirm_reset, scope=scope, note_key=note_key)
+            _accept(suggestion, text, scope=scope, note_key=note_key,
+                    confirm_reset=confirm_reset, confirm_unverified=confirm_unverified)
         if discard_col.button(t("ai_panel.discard"), key=f"ai_discard_{suggestion.id}"):
             if ui.run_action(lambda s, a: ai.discard(s, actor=a, suggestion_id=suggestion.id)):
                 _rerun_with_notice(scope, "success", t("ai_panel.discarded"))
+
+
+def _checks_for_text(suggestion, text: str, stored: list) -> list:
+    """Return the citation checks of the text as edited; the stored ones while unedited."""
+    if text.strip() == suggestion.text.strip():
+        return stored
+    found = ui.run_action(lambda s, a: ai.checks_for_text(s, suggestion, text))
+    return found or []
 
 
 def _citations(checks) -> None:
@@ -204,10 +244,11 @@ def _citations(checks) -> None:
             st.warning(t("ai_panel.citation_unknown", cited=ui.escape_md(check.cited)))
 
 
-def _accept(suggestion, text: str, confirm_reset: bool, *, scope: str,
-            note_key: str | None) -> None:
-    outcome = ui.run_action(lambda s, a: ai.accept(s, actor=a, suggestion_id=suggestion.id,
-                                                   text=text, confirm_reset=confirm_reset))
+def _accept(suggestion, text: str, *, scope: str, note_key: str | None, confirm_reset: bool,
+            confirm_unverified: bool) -> None:
+    outcome = ui.run_action(lambda s, a: ai.accept(
+        s, actor=a, suggestion_id=suggestion.id, text=text, confirm_reset=confirm_reset,
+        confirm_unverified=confirm_unverified))
     if outcome is None:
         return
 

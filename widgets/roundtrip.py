@@ -2,7 +2,11 @@
 
 The import itself (matching, permissions, versions, conflicts, the audit row) happens in
 planner.services.roundtrip. The last report is kept in st.session_state per draft, so it
-stays on screen after the rerun that shows the new versions.
+stays on screen after the rerun that shows the new versions. It is shown only while the
+imported file is still in the uploader and the draft has not moved on since. These drop
+it: another file, a visit to another page (Streamlit then drops the uploader's state), a
+later import, a save or a settled conflict in a reported section, and its 关闭 button.
+So it never appears beside the error of a later import, as if that file had been imported.
 """
 
 import re
@@ -14,7 +18,7 @@ from planner.i18n import t
 from planner.services import review, roundtrip
 from planner.services.roundtrip import ImportReport, SectionReport, SectionStatus
 
-REPORT_PREFIX = "roundtrip_report_"   # + draft id: the ImportReport of the last import
+REPORT_PREFIX = "roundtrip_report_"   # + draft id: (file id, ImportReport) of the last import
 DOCX_TYPES = ["docx"]
 
 
@@ -22,19 +26,46 @@ def render_import(draft) -> None:
     """Render the file upload, the import button and the report of the last import of
     `draft`. A draft under review or approved also gets the reset warning and checkbox."""
     report_key = f"{REPORT_PREFIX}{draft.id}"
-    with st.expander(t("roundtrip.widget.header"), expanded=report_key in st.session_state):
+    upload_key = f"roundtrip_file_{draft.id}"
+    report = _kept_report(report_key, upload_key)
+    with st.expander(t("roundtrip.widget.header"), expanded=report is not None):
         st.caption(t("roundtrip.widget.help"))
-        upload = st.file_uploader(t("roundtrip.widget.file"), type=DOCX_TYPES,
-                                  key=f"roundtrip_file_{draft.id}")
+        upload = st.file_uploader(t("roundtrip.widget.file"), type=DOCX_TYPES, key=upload_key)
         confirm_reset = _confirm_reset(draft)
         clicked = st.button(t("roundtrip.widget.import"), key=f"roundtrip_import_{draft.id}",
                             disabled=upload is None)
         if clicked and upload is not None:
-            _import(draft, upload.name, upload.getvalue(), confirm_reset, report_key)
+            st.session_state.pop(report_key, None)
+            report = None
+            _import(draft, upload, confirm_reset, report_key)
 
-        report = st.session_state.get(report_key)
         if report is not None:
             show_report(report)
+            if st.button(t("roundtrip.widget.dismiss"), key=f"roundtrip_dismiss_{draft.id}"):
+                st.session_state.pop(report_key, None)
+                st.rerun()
+
+
+def _kept_report(report_key: str, upload_key: str) -> ImportReport | None:
+    """Return the last import's report while it still describes the page, else drop it.
+
+    The uploader's state is read before the uploader is drawn: it is the file it held at
+    the end of the last run, and is gone after a visit to another page.
+    """
+    stored = st.session_state.get(report_key)
+    if stored is None:
+        return None
+    file_id, report = stored
+    upload = st.session_state.get(upload_key)
+    if getattr(upload, "file_id", None) == file_id and not _outdated(report):
+        return report
+    st.session_state.pop(report_key, None)
+    return None
+
+
+def _outdated(report: ImportReport) -> bool:
+    with ui.db_session() as session:
+        return roundtrip.report_outdated(session, report)
 
 
 def _confirm_reset(draft) -> bool:
@@ -45,13 +76,14 @@ def _confirm_reset(draft) -> bool:
                        key=f"roundtrip_confirm_reset_{draft.id}")
 
 
-def _import(draft, file_name: str, data: bytes, confirm_reset: bool, report_key: str) -> None:
+def _import(draft, upload, confirm_reset: bool, report_key: str) -> None:
+    data = upload.getvalue()
     report = ui.run_action(lambda session, actor: roundtrip.import_docx(
-        session, actor=actor, draft_id=draft.id, data=data, file_name=file_name,
+        session, actor=actor, draft_id=draft.id, data=data, file_name=upload.name,
         confirm_reset=confirm_reset))
     if report is None:
         return
-    st.session_state[report_key] = report
+    st.session_state[report_key] = (upload.file_id, report)
     # Rerun so the page around the widget shows the versions the import saved.
     st.rerun()
 

@@ -16,7 +16,7 @@ from planner.documents.structure import (DraftDocument, DraftSectionContent, Par
                                          ParsedSection)
 from planner.documents.templates import SectionSpec, TemplateSpec, load_template_spec
 from planner.documents.word import cn_numeral, normalise_doc_number
-from planner.i18n import t
+from planner.i18n import inside_book_marks, t
 from planner.timeutil import format_cn_date
 
 logger = logging.getLogger(__name__)
@@ -187,10 +187,18 @@ def _ref(parent_label: str, label: str) -> str:
 def _draft(spec: TemplateSpec, facts: _Facts, policy: ParsedPolicy,
            sections: list[DraftSectionContent]) -> DraftDocument:
     issuer = facts.issuer or t("documents.prefill.issuer_placeholder")
-    title = spec.title.format(policy_title=facts.title, issuer=issuer)
+    title = spec.title.format(policy_title=_title_for(spec.title, facts.title), issuer=issuer)
     logger.info("prefilled %s draft with %d sections", spec.kind, len(sections))
     return DraftDocument(kind=spec.kind, title=title, sections=sections, issuer=facts.issuer,
                          doc_number=facts.doc_number, date=policy.date)
+
+
+def _title_for(pattern: str, title: str) -> str:
+    """Return the policy title as the draft title pattern needs it: with its own 《》 as
+    〈〉 where the pattern sets it inside 《》 (关于《{policy_title}》的政策解读)."""
+    before = pattern.split("{policy_title}", 1)[0]
+    inside = before.count("《") > before.count("》")
+    return inside_book_marks(title) if inside else title
 
 
 def _section(entry: SectionSpec, writers: dict, facts: _Facts) -> DraftSectionContent:
@@ -301,7 +309,8 @@ def _full_name(facts: _Facts, doc_number: str = "") -> str:
     notes = [doc_number] if doc_number else []
     if facts.short.startswith("《"):
         notes.append(f"以下简称{facts.short}")
-    return f"《{facts.title}》（{'，'.join(notes)}）" if notes else f"《{facts.title}》"
+    named = f"《{inside_book_marks(facts.title)}》"
+    return f"{named}（{'，'.join(notes)}）" if notes else named
 
 
 def _part_questions(entry: SectionSpec, facts: _Facts,

@@ -35,7 +35,8 @@ import json
 import logging
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath, PurePosixPath
 
@@ -200,7 +201,9 @@ def read_stamp(docx_bytes: bytes) -> ExportStamp | None:
             if part_name is None or part_name not in package.namelist():
                 return None
             custom = etree.fromstring(package.read(part_name), _safe_parser())
-    except (KeyError, zipfile.BadZipFile, etree.XMLSyntaxError) as exc:
+    except (KeyError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError,
+            RuntimeError, etree.XMLSyntaxError) as exc:
+        # A damaged package: reading the body fails next and says so.
         logger.warning("custom properties unreadable: %s", exc)
         return None
 
@@ -380,14 +383,20 @@ def layout_of(kind: str) -> tuple[str, bool]:
     return LAYOUTS[kind]
 
 
-def read_draft_docx(file_name: str, data: bytes, kind: str) -> ReadDraft:
+def read_draft_docx(file_name: str, data: bytes, kind: str, *,
+                    check_stamp: Callable[[ExportStamp], None] | None = None) -> ReadDraft:
     """Read an edited export of a draft of `kind` into its title and sections.
 
+    `check_stamp` gets the file's export stamp, if it has one, before the body is read,
+    so a file of another draft is named as such and not reported as missing headings.
     Raises InvalidInput, with a message naming the file, the problem and the fix, for
     anything that is not a readable Word package with headings or questions.
     """
     layout, _ = layout_of(kind)
     check_upload(file_name, data)
+    stamp = read_stamp(data)
+    if stamp is not None and check_stamp is not None:
+        check_stamp(stamp)
     try:
         document = docx.Document(io.BytesIO(data))
         blocks = _join_deleted_marks(list(_body_blocks(document.element.body,
@@ -398,7 +407,7 @@ def read_draft_docx(file_name: str, data: bytes, kind: str) -> ReadDraft:
 
     if not any(block.text.strip() for block in blocks):
         raise InvalidInput("roundtrip.file.no_text", name=file_name)
-    draft = _lay_out(blocks, layout, read_stamp(data))
+    draft = _lay_out(blocks, layout, stamp)
     if not draft.sections:
         raise InvalidInput(f"roundtrip.file.no_{layout}", name=file_name)
     logger.info("read %s: %d sections, stamp %s", file_name, len(draft.sections),

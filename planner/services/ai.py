@@ -11,8 +11,9 @@ The flow is prepare → stream → record_suggestion → accept or discard:
   with its citations checked against the policy. The section is not touched.
 - `accept` puts the text, possibly edited, into the section as a version of origin ai
   (shown as AI-drafted in the version history), through planner.services.coedit. For the
-  questions action on a 答问 draft it appends one section per question. `discard` closes
-  the suggestion.
+  questions action on a 答问 draft it appends one section per question. A text that cites
+  clauses the policy does not have is accepted only with `confirm_unverified`, and the
+  version note lists those clauses. `discard` closes the suggestion.
 
 Audit rows and logs carry ids, sizes and the model, never the text: draft text of a
 不公开 draft must not leave the database through them.
@@ -31,10 +32,10 @@ from planner.config import LlmSettings, get_llm_settings, get_settings
 from planner.documents.citations import find_citations, standard_path
 from planner.documents.structure import DraftSectionContent
 from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from planner.i18n import t
+from planner.i18n import inside_book_marks, t
 from planner.models import (AiAction, AiSuggestion, Disclosure, Draft, DraftKind, DraftSection,
-                            Policy, PolicySection, SectionKind, SuggestionStatus, User,
-                            VersionOrigin)
+                            DraftSectionVersion, Policy, PolicySection, SectionKind,
+                            SuggestionStatus, User, VersionOrigin)
 from planner.services import audit, coedit, drafts, opinions
 from planner.timeutil import now_utc
 
@@ -122,7 +123,7 @@ def refusal_for(draft: Draft) -> InvalidInput | PermissionDenied | None:
 def _check_disclosure(draft: Draft, settings: LlmSettings) -> None:
     # 不公开 text never goes to an endpoint outside the office network.
     if draft.disclosure == Disclosure.NOT_PUBLIC and not settings.internal:
-        raise PermissionDenied("ai.not_public_external", title=draft.title,
+        raise PermissionDenied("ai.not_public_external", title=inside_book_marks(draft.title),
                                url=settings.base_url)
 
 
@@ -177,10 +178,10 @@ def _target(session: Session, action: AiAction, *, draft_id: int | None,
 
     draft = drafts.get_draft(session, draft_id)
     if action in (AiAction.DRAFT, AiAction.QUESTIONS) and draft.policy_id is None:
-        raise InvalidInput("ai.policy_missing", title=draft.title,
+        raise InvalidInput("ai.policy_missing", title=inside_book_marks(draft.title),
                            action=t(f"ai.action.{action}"))
     if action == AiAction.QUESTIONS and draft.kind not in QA_KINDS:
-        raise InvalidInput("ai.questions_not_qa", title=draft.title)
+        raise InvalidInput("ai.questions_not_qa", title=inside_book_marks(draft.title))
     if action == AiAction.POLISH and not section.body.strip():
         raise InvalidInput("ai.polish_empty", title=section.title)
     return draft, section
@@ -188,16 +189,17 @@ def _target(session: Session, action: AiAction, *, draft_id: int | None,
 
 def _draft_messages(session: Session, action: AiAction, draft: Draft,
                     section: DraftSection | None) -> list[dict[str, str]]:
+    draft_title = inside_book_marks(draft.title)   # the prompts set it in 《》
     if action == AiAction.POLISH:
-        prompt = t("ai.prompt.polish", draft_title=draft.title, section_title=section.title,
+        prompt = t("ai.prompt.polish", draft_title=draft_title, section_title=section.title,
                    body=section.body)
     elif action == AiAction.DRAFT:
-        prompt = t("ai.prompt.draft", draft_title=draft.title, section_title=section.title,
+        prompt = t("ai.prompt.draft", draft_title=draft_title, section_title=section.title,
                    current=section.body.strip() or t("ai.prompt.nothing_yet"),
                    policy=policy_text(session, draft.policy_id))
     else:
         existing = [s.title for s in drafts.list_sections(session, draft.id) if s.title]
-        prompt = t("ai.prompt.questions", draft_title=draft.title, count=QUESTION_COUNT,
+        prompt = t("ai.prompt.questions", draft_title=draft_title, count=QUESTION_COUNT,
                    existing="\n".join(f"- {title}" for title in existing)
                    or t("ai.prompt.nothing_yet"),
                    policy=policy_text(session, draft.policy_id))
@@ -366,6 +368,25 @@ def check_citations(session: Session, policy_id: int, text: str) -> list[Citatio
     return checks
 
 
+def checks_for_text(session: Session, suggestion: AiSuggestion,
+                    text: str) -> list[CitationCheck]:
+    """Check the citations of the text about to be accepted: the checks stored with the
+    suggestion while it is the model's text, checked again once someone edited it."""
+    if suggestion.action == AiAction.SUMMARISE:
+        return []
+    if text.strip() == suggestion.text.strip():
+        return stored_checks(suggestion)
+    draft = session.get(Draft, suggestion.draft_id) if suggestion.draft_id else None
+    if draft is None or draft.policy_id is None:
+        return []
+    return check_citations(session, draft.policy_id, text)
+
+
+def unverified_clauses(checks: list[CitationCheck]) -> list[str]:
+    """Return the cited clauses the policy does not have, each once, as written."""
+    return list(dict.fromkeys(check.cited for check in checks if not check.found))
+
+
 def stored_checks(suggestion: AiSuggestion) -> list[CitationCheck]:
     """Return the citation checks saved with a suggestion."""
     if not suggestion.citations_json:
@@ -426,7 +447,7 @@ def parse_questions(text: str) -> list[QuestionBlock]:
 # --- Accept and discard ---------------------------------------------------------------------
 
 def accept(session: Session, *, actor: User, suggestion_id: int, text: str | None = None,
-           confirm_reset: bool = False) -> AcceptOutcome:
+           confirm_reset: bool = False, confirm_unverified: bool = False) -> AcceptOutcome:
     """Take a suggestion, as the model wrote it or as edited (`text`).
 
     Draft and polish: the text becomes a new version of the section, origin ai, based on
@@ -434,11 +455,15 @@ def accept(session: Session, *, actor: User, suggestion_id: int, text: str | Non
     conflict instead of being overwritten. Questions on a 答问 draft: one new section per
     question. Summarise: the suggestion is marked accepted and the text returned for the
     研判 form; the item itself changes only when the office saves its 研判.
+
+    A text citing clauses that the policy does not have raises InvalidInput naming them,
+    unless `confirm_unverified` is set. The note of each version written then lists them.
     """
     suggestion = _open_suggestion(session, suggestion_id)
     text = (suggestion.text if text is None else text).strip()
     if not text:
         raise InvalidInput("ai.accept_empty")
+    unverified = _check_unverified(session, actor, suggestion, text, confirm_unverified)
 
     outcome = AcceptOutcome(suggestion=suggestion, text=text)
     if suggestion.action == AiAction.SUMMARISE:
@@ -446,7 +471,8 @@ def accept(session: Session, *, actor: User, suggestion_id: int, text: str | Non
     elif suggestion.action == AiAction.QUESTIONS:
         outcome.added = _accept_questions(session, actor, suggestion, text, confirm_reset)
     else:
-        outcome.saved = _accept_into_section(session, actor, suggestion, text, confirm_reset)
+        outcome.saved = _accept_into_section(session, actor, suggestion, text, confirm_reset,
+                                             unverified)
 
     _decide(suggestion, actor, SuggestionStatus.ACCEPTED)
     session.add(suggestion)
@@ -456,8 +482,37 @@ def accept(session: Session, *, actor: User, suggestion_id: int, text: str | Non
                          "edited": text != suggestion.text.strip(),
                          "version_id": outcome.saved.version.id if outcome.saved else None,
                          "conflict": bool(outcome.saved and outcome.saved.conflict),
-                         "added_sections": [section.id for section in outcome.added]})
+                         "added_sections": [section.id for section in outcome.added],
+                         "unverified_citations": len(unverified)})
     return outcome
+
+
+def _check_unverified(session: Session, actor: User, suggestion: AiSuggestion, text: str,
+                      confirmed: bool) -> list[str]:
+    """Return the clauses `text` cites that the policy does not have. Unless the actor
+    confirmed them, raise InvalidInput naming them. The edit right is checked first, so
+    someone without it learns nothing about the text."""
+    if suggestion.action == AiAction.SUMMARISE:
+        return []
+    draft = drafts.get_draft(session, suggestion.draft_id)
+    section = (session.get(DraftSection, suggestion.section_id) if suggestion.section_id
+               else None)
+    _require_editor(session, actor, AiAction(suggestion.action), draft, section)
+
+    unverified = unverified_clauses(checks_for_text(session, suggestion, text))
+    if unverified and not confirmed:
+        raise InvalidInput("ai.unverified_citations", clauses="、".join(unverified))
+    if unverified:
+        logger.info("AI suggestion %s accepted by user %s with %s unverified citations",
+                    suggestion.id, actor.id, len(unverified))
+    return unverified
+
+
+def _version_note(suggestion: AiSuggestion, unverified: list[str]) -> str:
+    note = t("ai.version_note", model=suggestion.model)
+    if unverified:
+        note += t("ai.version_note_unverified", clauses="、".join(unverified))
+    return note
 
 
 def discard(session: Session, *, actor: User, suggestion_id: int) -> AiSuggestion:
@@ -499,7 +554,7 @@ def _open_suggestion(session: Session, suggestion_id: int) -> AiSuggestion:
 
 
 def _accept_into_section(session: Session, actor: User, suggestion: AiSuggestion, text: str,
-                         confirm_reset: bool) -> coedit.SaveOutcome:
+                         confirm_reset: bool, unverified: list[str]) -> coedit.SaveOutcome:
     section = session.get(DraftSection, suggestion.section_id)
     if section is None:
         raise NotFound("draft.section_not_found", id=suggestion.section_id)
@@ -507,7 +562,7 @@ def _accept_into_section(session: Session, actor: User, suggestion: AiSuggestion
     return coedit.save(session, actor=actor, section_id=section.id, title=section.title,
                        body=text, base_version=base, confirm_reset=confirm_reset,
                        origin=VersionOrigin.AI, ai_suggestion_id=suggestion.id,
-                       note=t("ai.version_note", model=suggestion.model))
+                       note=_version_note(suggestion, unverified))
 
 
 def _accept_questions(session: Session, actor: User, suggestion: AiSuggestion, text: str,
@@ -518,9 +573,30 @@ def _accept_questions(session: Session, actor: User, suggestion: AiSuggestion, t
     contents = [DraftSectionContent(key=QUESTION_KEY, title=block.question, body=block.answer,
                                     source_ref=block.basis)
                 for block in blocks]
-    return drafts.append_sections(session, actor=actor, draft_id=suggestion.draft_id,
-                                  sections=contents, origin=VersionOrigin.AI,
-                                  ai_suggestion_id=suggestion.id, confirm_reset=confirm_reset)
+    added = drafts.append_sections(session, actor=actor, draft_id=suggestion.draft_id,
+                                   sections=contents, origin=VersionOrigin.AI,
+                                   ai_suggestion_id=suggestion.id, confirm_reset=confirm_reset)
+    _note_question_versions(session, suggestion, blocks, added)
+    return added
+
+
+def _note_question_versions(session: Session, suggestion: AiSuggestion,
+                            blocks: list[QuestionBlock], added: list[DraftSection]) -> None:
+    """Write each new question's version note: the model, and the clauses of that question
+    that the policy does not have.
+
+    NOTE: drafts.append_sections takes no note, so the first version rows it just wrote
+    get theirs here, in the same transaction, before anyone can read them.
+    """
+    policy_id = drafts.get_draft(session, suggestion.draft_id).policy_id
+    for block, section in zip(blocks, added):
+        cited = f"问：{block.question}\n答：{block.answer}\n依据：{block.basis}"
+        checks = check_citations(session, policy_id, cited) if policy_id else []
+        version = session.exec(select(DraftSectionVersion)
+                               .where(DraftSectionVersion.section_id == section.id)).one()
+        version.note = _version_note(suggestion, unverified_clauses(checks))
+        session.add(version)
+    session.flush()
 
 
 def _require_decider(session: Session, actor: User, suggestion: AiSuggestion) -> None:

@@ -19,12 +19,12 @@ from enum import StrEnum
 from sqlalchemy import func
 from sqlmodel import Session, select, update
 
-from planner.diffing import ContentDiff, DiffOp, OpKind, diff_content, diff_text
+from planner.diffing import ContentDiff, DiffOp, OpKind, diff_content, diff_text, merge3
 from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from planner.i18n import t
 from planner.models import (ConflictState, Draft, DraftSection, DraftSectionVersion, Role,
                             RoleAssignment, SectionComment, User, VersionOrigin)
-from planner.permissions import has_any_role, has_role
+from planner.permissions import has_any_role, has_role, probing
 from planner.services import audit, drafts, review
 from planner.timeutil import now_utc
 
@@ -50,7 +50,8 @@ class Resolution(StrEnum):
 @dataclass(frozen=True)
 class ConflictView:
     """A save that found the section moved on: the editor's text (mine), the current text
-    (theirs) and the character-level diffs from theirs to mine."""
+    (theirs), the text both started from (base, None when that version has no row) and
+    the character-level diffs from theirs to mine."""
 
     version_id: int            # the conflict row that contains "mine"
     section_id: int
@@ -66,6 +67,8 @@ class ConflictView:
     theirs_at: datetime
     title_diff: list[DiffOp]
     body_diff: list[DiffOp]
+    base_title: str | None = None
+    base_body: str | None = None
 
 
 @dataclass
@@ -84,7 +87,8 @@ class SaveOutcome:
 
 def save(session: Session, *, actor: User, section_id: int, title: str, body: str,
          base_version: int, confirm_reset: bool = False, origin: str = VersionOrigin.EDIT,
-         ai_suggestion_id: int | None = None, note: str = "") -> SaveOutcome:
+         ai_suggestion_id: int | None = None, note: str = "",
+         confirm_empty: bool = False) -> SaveOutcome:
     """Save one section as a new version, or keep it as an open conflict.
 
     `base_version` is the version the editor started from. If the section is still at it,
@@ -94,10 +98,14 @@ def save(session: Session, *, actor: User, section_id: int, title: str, body: st
     submission or approval a real change sends the draft back to 草稿, and only with
     `confirm_reset`. A text equal to the current one, or to the version the editor
     started from, saves nothing.
+
+    A blank never replaces text unnoticed: an empty heading is rejected where the
+    section has one, and emptying a body that has text needs `confirm_empty`.
     """
     section = _get_section(session, section_id)
     draft = drafts.get_draft(session, section.draft_id)
     require_section_editor(session, actor, draft, section)
+    _check_not_blanked(section, title, body, confirm_empty)
     if _is_base_text(session, section, base_version, title.strip(), body.strip()):
         return SaveOutcome(section=section, version=current_version(session, section),
                            changed=False)
@@ -105,6 +113,15 @@ def save(session: Session, *, actor: User, section_id: int, title: str, body: st
     return _save_checked(session, actor=actor, draft=draft, section=section, title=title,
                          body=body, base_version=base_version, confirm_reset=confirm_reset,
                          origin=origin, ai_suggestion_id=ai_suggestion_id, note=note)
+
+
+def _check_not_blanked(section: DraftSection, title: str, body: str,
+                       confirm_empty: bool) -> None:
+    if section.title.strip() and not title.strip():
+        raise InvalidInput("coedit.title_emptied", title=_short(section.title))
+    if section.body.strip() and not body.strip() and not confirm_empty:
+        raise InvalidInput("coedit.body_emptied", title=_short(section.title),
+                           length=len(section.body.strip()))
 
 
 def _save_checked(session: Session, *, actor: User, draft: Draft, section: DraftSection,
@@ -184,6 +201,7 @@ def conflict_view(session: Session, kept: DraftSectionVersion, *,
     """Build the side-by-side view of a conflict row against the section's current text."""
     section = section or _get_section(session, kept.section_id)
     current = current_version(session, section)
+    base = _numbered_version(session, section.id, kept.base_number)
     return ConflictView(
         version_id=kept.id, section_id=section.id, base_number=kept.base_number,
         mine_title=kept.title, mine_body=kept.body,
@@ -192,7 +210,8 @@ def conflict_view(session: Session, kept: DraftSectionVersion, *,
         theirs_author=_display_name(session, current.author_id),
         theirs_at=_utc(current.created_at),
         title_diff=diff_text(section.title, kept.title),
-        body_diff=diff_text(section.body, kept.body))
+        body_diff=diff_text(section.body, kept.body),
+        base_title=base.title if base else None, base_body=base.body if base else None)
 
 
 def current_version(session: Session, section: DraftSection) -> DraftSectionVersion:
@@ -240,6 +259,8 @@ def resolve_conflict(session: Session, *, actor: User, version_id: int, choice: 
     if choice != Resolution.TAKE_THEIRS:
         require_section_editor(session, actor, draft, section)
         title, body = _resolved_text(kept, choice, title, body)
+        if choice == Resolution.MERGE and section.title.strip() and not title.strip():
+            raise InvalidInput("coedit.title_emptied", title=_short(section.title))
         if review.edit_would_reset(draft) and not confirm_reset:
             review.reset_for_edit(session, actor=actor, draft=draft, confirm_reset=False,
                                   change="section")
@@ -314,12 +335,21 @@ def _resolved_text(kept: DraftSectionVersion, choice: Resolution, title: str | N
     return title, body
 
 
-def merge_template(theirs: str, mine: str) -> str:
-    """Return the current text (theirs) with each place where mine differs marked as
-    〔对方：…｜我的：…〕, for the expert to settle before saving a merge.
+def merge_template(theirs: str, mine: str, base: str | None = None) -> str:
+    """Return the proposed merge of the current text (theirs) and the conflicting one
+    (mine), with each place to settle marked as 〔对方：…｜我的：…〕.
 
-    resolve_conflict rejects a merged text that still contains a marker.
+    With `base`, the text both started from, it is a three-way merge: what only one
+    side changed is applied, the same change on both sides is taken once, and only
+    changes of both sides to the same place are marked. Without it, every difference
+    between theirs and mine is marked. resolve_conflict rejects a merged text that still
+    contains a marker.
     """
+    if base is not None:
+        return "".join(t("coedit.merge_marker", theirs=chunk.theirs, mine=chunk.mine)
+                       if chunk.conflict else chunk.text
+                       for chunk in merge3(base, theirs, mine))
+
     parts: list[str] = []
     pending = {"theirs": "", "mine": ""}
 
@@ -372,7 +402,8 @@ def may_edit_section(session: Session, *, actor: User, section: DraftSection) ->
     """True if `actor` may edit the section now; for pages."""
     draft = drafts.get_draft(session, section.draft_id)
     try:
-        require_section_editor(session, actor, draft, section)
+        with probing():
+            require_section_editor(session, actor, draft, section)
     except PermissionDenied:
         return False
     return True
@@ -430,7 +461,8 @@ def assign_section(session: Session, *, actor: User, section_id: int,
 def may_assign(session: Session, *, actor: User, draft_id: int) -> bool:
     """True if `actor` may assign the draft's sections; for pages."""
     try:
-        _require_assigner(session, actor, drafts.get_draft(session, draft_id))
+        with probing():
+            _require_assigner(session, actor, drafts.get_draft(session, draft_id))
     except PermissionDenied:
         return False
     return True
@@ -574,7 +606,8 @@ def open_comment_count(session: Session, draft_id: int) -> int:
 def may_comment(session: Session, *, actor: User, draft_id: int) -> bool:
     """True if `actor` may comment on the draft; for pages."""
     try:
-        require_commenter(session, actor, drafts.get_draft(session, draft_id))
+        with probing():
+            require_commenter(session, actor, drafts.get_draft(session, draft_id))
     except (PermissionDenied, InvalidInput):
         return False
     return True
@@ -778,16 +811,17 @@ def compare_draft(session: Session, draft_id: int, at_a: int, at_b: int) -> Cont
 
 
 def restore(session: Session, *, actor: User, version_id: int, base_version: int,
-            confirm_reset: bool = False) -> SaveOutcome:
+            confirm_reset: bool = False, confirm_empty: bool = False) -> SaveOutcome:
     """Restore an older version's text as a new version (origin restore).
 
-    Like any save, it becomes a conflict if the section moved on past `base_version`.
+    Like any save, it becomes a conflict if the section moved on past `base_version`,
+    and restoring an empty body over text needs `confirm_empty`.
     """
     row = _get_version(session, version_id)
     note = t("coedit.restored_from", number=row.number) if row.number else ""
     return save(session, actor=actor, section_id=row.section_id, title=row.title,
                 body=row.body, base_version=base_version, confirm_reset=confirm_reset,
-                origin=VersionOrigin.RESTORE, note=note)
+                origin=VersionOrigin.RESTORE, note=note, confirm_empty=confirm_empty)
 
 
 def _get_version(session: Session, version_id: int) -> DraftSectionVersion:
@@ -820,10 +854,17 @@ def _is_base_text(session: Session, section: DraftSection, base_version: int, ti
     # The editor changed nothing since `base_version`: there is nothing of theirs to keep.
     if base_version == section.version:
         return False
-    base = session.exec(select(DraftSectionVersion)
-                        .where(DraftSectionVersion.section_id == section.id,
-                               DraftSectionVersion.number == base_version)).first()
+    base = _numbered_version(session, section.id, base_version)
     return base is not None and (base.title, base.body) == (title, body)
+
+
+def _numbered_version(session: Session, section_id: int,
+                      number: int | None) -> DraftSectionVersion | None:
+    if number is None:
+        return None
+    return session.exec(select(DraftSectionVersion)
+                        .where(DraftSectionVersion.section_id == section_id,
+                               DraftSectionVersion.number == number)).first()
 
 
 def _display_name(session: Session, user_id: int | None) -> str:

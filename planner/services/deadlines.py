@@ -25,7 +25,7 @@ from planner.deadlines import (ACTIVITY_INFO, DUE_SOON_DEFAULT, DUE_SOON_KEY, DU
                                INTERPRETATION_SYNC, INTERVIEW_PREVIEW, NORMATIVE_ONLINE, RULES,
                                Due, DueCalculator, LimitKind, get_rule)
 from planner.errors import InvalidInput, NotFound
-from planner.i18n import t
+from planner.i18n import inside_book_marks, t
 from planner.mail import Mail, send
 from planner.models import (DeadlineSetting, EventKind, EventStatus, Obligation,
                             ObligationStatus, Policy, PressEvent, Role, Unit, User)
@@ -412,7 +412,8 @@ def track_policy(session: Session, *, actor: User, policy: Policy) -> None:
 
 def _validate_policy_dates(policy: Policy) -> None:
     if policy.is_normative and policy.paper_issued_on is None:
-        raise InvalidInput("deadlines.paper_date_missing", title=policy.title)
+        raise InvalidInput("deadlines.paper_date_missing",
+                           title=inside_book_marks(policy.title))
     published, paper = policy.published_on, policy.paper_issued_on
     if published is not None and paper is not None and published < paper:
         raise InvalidInput("deadlines.published_before_paper", published=format_cn_date(published),

@@ -2,7 +2,7 @@
 
 Who may write is checked here, whatever a page shows. A 承办人员 (or 厅办公室) creates a
 draft, and it belongs to that unit. The author, the unit's 承办人员 and 专家 edit its
-sections. The author and the unit's 承办人员 change its 公开属性. An edit after submission
+sections. The author and the unit's 承办人员 change its title and its 公开属性. An edit after submission
 or approval sends the draft back to 草稿 (see planner.services.review).
 """
 
@@ -15,13 +15,13 @@ from planner.documents.prefill import build_interpretation, build_qa
 from planner.documents.roundtrip import make_stamp, write_stamp
 from planner.documents.structure import DraftDocument, DraftSectionContent
 from planner.documents.word import render_docx
-from planner.errors import Conflict, InvalidInput, NotFound
+from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from planner.filenames import safe_filename
 from planner.i18n import t
 from planner.models import (Disclosure, Draft, DraftKind, DraftSection,
                             DraftSectionVersion, Policy, Role, Unit, User,
                             VersionOrigin)
-from planner.permissions import has_any_role, require, roles_of
+from planner.permissions import has_any_role, probing, require, roles_of
 from planner.services import audit, policies, review
 from planner.timeutil import now_utc
 
@@ -117,8 +117,9 @@ def save_section(session: Session, *, actor: User, section_id: int, title: str, 
 
 def rename(session: Session, *, actor: User, draft_id: int, title: str,
            confirm_reset: bool = False) -> Draft:
+    """Change the draft's title: only its author or a 承办人员 of the drafting unit."""
     draft = get_draft(session, draft_id)
-    _require_editor(session, actor, draft)
+    _require_details_editor(session, actor, draft, "rename_draft")
     if not title.strip():
         raise InvalidInput("draft.title_missing")
     if title.strip() == draft.title:
@@ -140,7 +141,7 @@ def change_disclosure(session: Session, *, actor: User, draft_id: int,
     """Change the 公开属性 (with its reason and basis): an edit like any other, so after
     submission or approval it sends the draft back to 草稿 for a new review."""
     draft = get_draft(session, draft_id)
-    _require_editor(session, actor, draft, experts=False)
+    _require_details_editor(session, actor, draft, "change_disclosure")
     disclosure = _check_disclosure(disclosure, reason, basis)
     after = {"disclosure": disclosure, "reason": reason.strip(), "basis": basis.strip()}
     before = {"disclosure": draft.disclosure, "reason": draft.disclosure_reason,
@@ -157,6 +158,17 @@ def change_disclosure(session: Session, *, actor: User, draft_id: int,
     audit.record(session, actor=actor, action="draft.disclosure_change", entity="draft",
                  entity_id=draft_id, detail={"before": before, "after": after})
     return draft
+
+
+def may_change_title_and_disclosure(session: Session, *, actor: User, draft_id: int) -> bool:
+    """True if `actor` may change the draft's title and 公开属性; for pages."""
+    draft = get_draft(session, draft_id)
+    try:
+        with probing():
+            _require_details_editor(session, actor, draft, "rename_draft")
+    except PermissionDenied:
+        return False
+    return True
 
 
 def get_draft(session: Session, draft_id: int) -> Draft:
@@ -323,15 +335,21 @@ def _creating_unit(session: Session, actor: User, unit_id: int | None) -> int:
     return actor.unit_id if actor.unit_id in allowed else allowed[0]
 
 
-def _require_editor(session: Session, actor: User, draft: Draft, *,
-                    experts: bool = True) -> None:
+def _require_editor(session: Session, actor: User, draft: Draft) -> None:
     if actor.is_active and actor.id == draft.created_by:
         return
-    if experts and has_any_role(session, actor, {Role.EXPERT}):
+    if has_any_role(session, actor, {Role.EXPERT}):
         return
-    roles = {Role.DRAFTER, Role.EXPERT} if experts else {Role.DRAFTER}
-    require(session, actor, "edit_draft" if experts else "change_disclosure", roles,
+    require(session, actor, "edit_draft", {Role.DRAFTER, Role.EXPERT},
             unit_id=review.drafting_unit_id(draft))
+
+
+def _require_details_editor(session: Session, actor: User, draft: Draft, action: str) -> None:
+    # The title and the 公开属性 are what the drafting unit answers for, so experts, who
+    # co-edit the text, do not change them.
+    if actor.is_active and actor.id == draft.created_by:
+        return
+    require(session, actor, action, {Role.DRAFTER}, unit_id=review.drafting_unit_id(draft))
 
 
 def _check_disclosure(disclosure: Disclosure | str | None, reason: str, basis: str

@@ -22,7 +22,7 @@ from planner.documents.answer_brief import propose_questions
 from planner.documents.structure import DraftSectionContent
 from planner.documents.templates import INTRO_KEY, TemplateSpec, load_template_spec
 from planner.errors import Conflict, InvalidInput, PermissionDenied
-from planner.i18n import t
+from planner.i18n import inside_book_marks, t
 from planner.models import (AnswerTier, Disclosure, Draft, DraftKind, DraftSection, DraftStatus,
                             EventDocument, EventDraftLink, InterviewQuestion, Policy,
                             PressEvent, QuestionStatus, Role, Unit, User, VersionOrigin)
@@ -465,10 +465,12 @@ def _attendance(facts: EventFacts) -> str:
 
 
 def _policy_name(policy: Policy) -> str:
+    # Both messages set the title in 《》, so the title's own 《》 become 〈〉.
+    title = inside_book_marks(policy.title)
     if policy.doc_number.strip():
-        return t("event_documents.policy_with_number", title=policy.title,
+        return t("event_documents.policy_with_number", title=title,
                  number=policy.doc_number.strip())
-    return t("event_documents.policy_title", title=policy.title)
+    return t("event_documents.policy_title", title=title)
 
 
 def _answer_brief(session: Session, spec: TemplateSpec,

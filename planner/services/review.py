@@ -28,11 +28,11 @@ from planner.documents.structure import DraftDocument, DraftSectionContent
 from planner.documents.word import render_docx
 from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from planner.filenames import safe_filename
-from planner.i18n import t
+from planner.i18n import inside_book_marks, t
 from planner.models import (Draft, DraftKind, DraftRelease, DraftSection, DraftStatus,
                             ReviewDecision, ReviewLevel, ReviewOutcome, Role, SectionComment,
                             Unit, User)
-from planner.permissions import has_any_role, require, roles_of
+from planner.permissions import has_any_role, probing, require, roles_of
 from planner.deadlines import INTERPRETATION_SYNC
 from planner.services import audit, deadlines, event_flow
 from planner.timeutil import now_utc, to_office
@@ -340,7 +340,8 @@ def available_steps(session: Session, *, actor: User, draft_id: int) -> set[Step
         if (step, DraftStatus(draft.status)) not in _TABLE:
             continue
         try:
-            check()
+            with probing():
+                check()
         except (PermissionDenied, InvalidInput):
             continue
         steps.add(step)
@@ -588,7 +589,8 @@ def record_docx(session: Session, *, actor: User, draft_id: int) -> tuple[str, b
     """
     record = review_record(session, actor=actor, draft_id=draft_id)
     document = DraftDocument(kind=DraftKind.INTERPRETATION,
-                             title=t("review_record.doc_title", title=record.draft.title),
+                             title=t("review_record.doc_title",
+                                     title=inside_book_marks(record.draft.title)),
                              sections=_record_sections(record))
     data = render_docx(document)
 
@@ -620,7 +622,8 @@ def record_filename(draft: Draft, extension: str) -> str:
 def may_read_record(session: Session, *, actor: User, draft_id: int) -> bool:
     """True if `actor` may read (and export) the draft's review record; for pages."""
     try:
-        _require_record_reader(session, actor, _get_draft(session, draft_id))
+        with probing():
+            _require_record_reader(session, actor, _get_draft(session, draft_id))
     except (PermissionDenied, InvalidInput):
         return False
     return True

@@ -24,8 +24,9 @@ from planner.documents.roundtrip import (INTRO_KEY, QUESTIONS, ExportStamp, Read
                                          body_key, fingerprint, layout_of, read_draft_docx,
                                          text_key, title_key)
 from planner.errors import InvalidInput
-from planner.i18n import t
-from planner.models import Draft, DraftSection, DraftSectionVersion, User, VersionOrigin
+from planner.i18n import has_key, t
+from planner.models import (ConflictState, Draft, DraftSection, DraftSectionVersion, User,
+                            VersionOrigin)
 from planner.services import audit, coedit, drafts, review
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,9 @@ def import_docx(session: Session, *, actor: User, draft_id: int, data: bytes, fi
     sections = drafts.list_sections(session, draft_id)
     _require_importer(session, actor, draft, sections)
     _check_size(file_name, data)
-    read = read_draft_docx(file_name, data, draft.kind)
+    read = read_draft_docx(file_name, data, draft.kind,
+                           check_stamp=lambda stamp: _check_origin(session, stamp, draft,
+                                                                   file_name))
 
     plans = [_plan(session, section, read_section, stamped, read.layout)
              for section, read_section, stamped in match_sections(read, draft, sections,
@@ -120,12 +123,32 @@ def import_docx(session: Session, *, actor: User, draft_id: int, data: bytes, fi
     return report
 
 
+def report_outdated(session: Session, report: ImportReport) -> bool:
+    """Tell whether the draft moved on since the import, so its report would mislead: a
+    reported section was saved again (or deleted), or a conflict the import kept was
+    settled."""
+    versions = dict(session.exec(select(DraftSection.id, DraftSection.version)
+                                 .where(DraftSection.draft_id == report.draft_id)).all())
+    if any(versions.get(s.section_id) != s.current_version for s in report.sections):
+        return True
+
+    conflict_ids = [s.version_id for s in report.sections if s.status == SectionStatus.CONFLICT]
+    if not conflict_ids:
+        return False
+    still_open = session.exec(select(DraftSectionVersion.id)
+                              .where(DraftSectionVersion.id.in_(conflict_ids),
+                                     DraftSectionVersion.conflict_state == ConflictState.OPEN)
+                              ).all()
+    return len(still_open) != len(conflict_ids)
+
+
 def match_sections(read: ReadDraft, draft: Draft, sections: list[DraftSection],
                    file_name: str) -> list[tuple[DraftSection, ReadSection,
                                                  StampedSection | None]]:
     """Pair the file's sections with the draft's, in file order.
 
-    Raises InvalidInput when the file belongs to another draft or its sections do not match.
+    Raises InvalidInput when its sections do not match. That the file comes from this
+    draft at all is checked earlier, by import_docx through the export stamp.
     """
     layout, with_intro = layout_of(draft.kind)
     intro = [s for s in sections if s.key == INTRO_KEY] if with_intro else []
@@ -152,17 +175,37 @@ def _stamped_sections(stamp: ExportStamp | None, draft: Draft, shown: list[Draft
     """
     if stamp is None:
         return [None] * len(shown)
-    if stamp.draft_id != draft.id:
-        raise InvalidInput("roundtrip.other_draft", name=file_name, other=stamp.draft_id,
-                           id=draft.id, title=draft.title[:30])
 
     entries = [entry for entry in stamp.sections if with_intro or entry.key != INTRO_KEY]
     by_id = {entry.section_id: entry for entry in entries}
     matched = [by_id.get(section.id) for section in shown]
     if (len(by_id) != len(entries) or sorted(by_id) != sorted(s.id for s in shown)
             or any(entry.version > section.version for entry, section in zip(matched, shown))):
-        raise InvalidInput("roundtrip.stamp_mismatch", name=file_name, title=draft.title[:30])
+        raise InvalidInput("roundtrip.stamp_mismatch", name=file_name, title=draft.title)
     return matched
+
+
+def _check_origin(session: Session, stamp: ExportStamp, draft: Draft, file_name: str) -> None:
+    """Raise InvalidInput when the export stamp names another draft, or the same id with
+    another kind (a file from another installation).
+
+    Checked before the headings, because the file is laid out by the draft's kind: a
+    答记者问 read as a 政策解读 would only show as missing headings.
+    """
+    if stamp.draft_id == draft.id and stamp.kind == draft.kind:
+        return
+    other = session.get(Draft, stamp.draft_id) if stamp.draft_id != draft.id else None
+    if other is not None and other.kind == stamp.kind:
+        raise InvalidInput("roundtrip.other_draft", name=file_name, other_title=other.title,
+                           other_kind=_kind_label(other.kind), title=draft.title,
+                           kind=_kind_label(draft.kind))
+    raise InvalidInput("roundtrip.other_draft_unknown", name=file_name,
+                       file_kind=_kind_label(stamp.kind), title=draft.title,
+                       kind=_kind_label(draft.kind))
+
+
+def _kind_label(kind: str) -> str:
+    return t(f"draft.kind.{kind}") if has_key(f"draft.kind.{kind}") else kind
 
 
 def _check_headings(read: ReadDraft, layout: str, headed: list[DraftSection],
@@ -240,7 +283,7 @@ def _check_before_saving(session: Session, actor: User, draft: Draft, plans: lis
     # A save based on an older version becomes a conflict and leaves the review alone.
     writes = [plan for plan in to_save if plan.base_version == plan.section.version]
     if writes and review.edit_would_reset(draft) and not confirm_reset:
-        raise InvalidInput("roundtrip.edit_resets_review", title=draft.title[:30],
+        raise InvalidInput("roundtrip.edit_resets_review", title=draft.title,
                            status=t(f"draft.status.{draft.status}"), count=len(writes))
 
 
