@@ -2,7 +2,9 @@
 overwritten (also between two sessions and two threads, on SQLite and PostgreSQL),
 resolving them, assignment and read-only sections, comments, history and restore."""
 
+import logging
 import threading
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -859,3 +861,228 @@ def test_save_section_without_versions_starts_history(team):
     assert [(h.number, h.origin, h.author_name) for h in history] == [
         (1, "create", "张明"), (2, "edit", "刘洋")]
     assert history[0].body == "没有版本记录的段落。"
+
+
+# --- A blank never replaces text unnoticed -------------------------------------------------
+
+def test_save_empty_heading_rejected(team):
+    section = team.first()
+
+    with pytest.raises(InvalidInput) as error:
+        coedit.save(team.session, actor=team.owner, section_id=section.id, title="  ",
+                    body="新的正文。", base_version=1)
+
+    assert "标题不能为空" in error.value.message
+    assert section.title[:10] in error.value.message
+    team.session.rollback()
+    assert len(versions(team.session, section.id)) == 1
+
+
+def test_save_emptying_body_needs_confirmation(team):
+    section = team.first()
+    length = len(section.body)
+
+    with pytest.raises(InvalidInput) as error:
+        save(team, team.owner, "")
+
+    assert "清空" in error.value.message
+    assert f"现有 {length} 字" in error.value.message
+    assert "确认清空本段正文" in error.value.message
+    team.session.rollback()
+    assert team.first().version == 1
+
+    outcome = save(team, team.owner, "", confirm_empty=True)
+    assert (outcome.section.version, outcome.section.body) == (2, "")
+
+
+def test_save_empty_body_over_empty_needs_no_confirmation(team):
+    save(team, team.owner, "", confirm_empty=True)
+
+    outcome = save(team, team.owner, "", section=team.first())
+
+    assert outcome.changed is False
+
+
+def test_restore_empty_version_needs_confirmation(team):
+    section = team.first()
+    save(team, team.owner, "", confirm_empty=True)
+    empty = versions(team.session, section.id)[-1]
+    save(team, team.owner, "作者补回的正文。")
+
+    with pytest.raises(InvalidInput):
+        coedit.restore(team.session, actor=team.owner, version_id=empty.id, base_version=3)
+    team.session.rollback()
+
+    outcome = coedit.restore(team.session, actor=team.owner, version_id=empty.id,
+                             base_version=3, confirm_empty=True)
+    assert (outcome.section.version, outcome.section.body) == (4, "")
+
+
+def test_resolve_merge_empty_heading_rejected(team, conflict):
+    with pytest.raises(InvalidInput) as error:
+        resolve(team, team.expert, conflict.version.id, "merge", title="", body="合并后的正文。")
+
+    assert "标题不能为空" in error.value.message
+
+
+# --- Three-way merge ------------------------------------------------------------------------
+
+MERGE_BASE = "一、全面推进政务公开。二、加强政策解读工作。三、回应社会关切。"
+
+
+def test_merge_disjoint_edits_merge_cleanly():
+    theirs = MERGE_BASE.replace("全面推进", "进一步推进")
+    mine = MERGE_BASE.replace("回应社会关切", "及时回应社会关切")
+
+    merged = coedit.merge_template(theirs, mine, base=MERGE_BASE)
+
+    assert merged == "一、进一步推进政务公开。二、加强政策解读工作。三、及时回应社会关切。"
+
+
+def test_merge_overlapping_edits_conflict():
+    theirs = MERGE_BASE.replace("全面推进", "进一步推进")
+    mine = MERGE_BASE.replace("全面推进", "深入推进").replace("回应", "及时回应")
+
+    merged = coedit.merge_template(theirs, mine, base=MERGE_BASE)
+
+    assert merged == ("一、〔对方：进一步｜我的：深入〕推进政务公开。二、加强政策解读工作。"
+                      "三、及时回应社会关切。")
+
+
+def test_merge_identical_edits_taken_once():
+    both = MERGE_BASE.replace("加强政策解读工作", "做好政策解读")
+
+    merged = coedit.merge_template(both + "四、新增一条。", both, base=MERGE_BASE)
+
+    assert merged == both + "四、新增一条。"
+
+
+def test_merge_insertions_at_same_point_conflict():
+    theirs = MERGE_BASE.replace("政务公开。", "政务公开和政务服务。")
+    mine = MERGE_BASE.replace("政务公开。", "政务公开工作。")
+
+    merged = coedit.merge_template(theirs, mine, base=MERGE_BASE)
+
+    assert merged == ("一、全面推进政务公开〔对方：和政务服务｜我的：工作〕。"
+                      "二、加强政策解读工作。三、回应社会关切。")
+
+
+def test_merge_one_side_deletion_applied():
+    mine = MERGE_BASE.replace("二、加强政策解读工作。", "")
+
+    merged = coedit.merge_template(MERGE_BASE, mine, base=MERGE_BASE)
+
+    assert merged == "一、全面推进政务公开。三、回应社会关切。"
+
+
+def test_merge_edits_one_character_apart_conflict():
+    # Only "政" separates the two edits: too little to call them independent.
+    base = "推进政务公开"
+    merged = coedit.merge_template("推进新政务公开", "推进政新务公开", base=base)
+
+    assert merged.count("〔对方：") == 1
+
+
+def test_merge_without_base_marks_every_difference():
+    theirs = MERGE_BASE.replace("全面推进", "进一步推进")
+    mine = MERGE_BASE.replace("回应社会关切", "及时回应社会关切")
+
+    merged = coedit.merge_template(theirs, mine)
+
+    assert merged.count("〔对方：") == 2
+    assert "〔对方：｜我的：及时〕" in merged
+
+
+def test_merge_long_sections_fast():
+    base = "".join(f"（{n}）交通运输部门应当按规定公开政府信息，及时回应社会关切。\n"
+                   for n in range(150))
+    theirs = base.replace("（10）交通运输部门", "（10）各级交通运输部门")
+    mine = base.replace("（120）交通运输部门应当", "（120）交通运输部门必须")
+
+    started = time.perf_counter()
+    merged = coedit.merge_template(theirs, mine, base=base)
+    elapsed = time.perf_counter() - started
+
+    assert len(base) > 4000
+    assert "〔对方：" not in merged
+    assert "（10）各级交通运输部门" in merged
+    assert "（120）交通运输部门必须" in merged
+    assert elapsed < 1.0
+
+
+def test_conflict_view_carries_base_text(team):
+    section = team.first()
+    original = section.body
+    save(team, team.owner, original + "作者补充一句。")
+
+    outcome = save(team, team.expert, "专家加的开头。" + original, base=1)
+
+    view = outcome.conflict
+    assert (view.base_title, view.base_body) == (section.title, original)
+    merged = coedit.merge_template(view.theirs_body, view.mine_body, base=view.base_body)
+    assert merged == "专家加的开头。" + original + "作者补充一句。"
+
+
+def test_conflict_view_without_base_row(team):
+    save(team, team.owner, "作者的文本。")
+
+    outcome = save(team, team.expert, "专家基于不存在版本的文本。", base=7)
+
+    assert (outcome.conflict.base_title, outcome.conflict.base_body) == (None, None)
+
+
+# --- Title and 公开属性: author and the drafting unit's 承办人员 -----------------------------
+
+RENAME_TABLE = [("owner", True), ("peer", True), ("expert", False), ("expert2", False),
+                ("office", False), ("head", False), ("boss", False), ("outsider", False)]
+
+
+@pytest.mark.parametrize(("who", "allowed"), RENAME_TABLE)
+def test_rename_permission(team, who, allowed):
+    actor = getattr(team, who)
+
+    assert drafts.may_change_title_and_disclosure(team.session, actor=actor,
+                                                  draft_id=team.draft_id) is allowed
+    if allowed:
+        drafts.rename(team.session, actor=actor, draft_id=team.draft_id, title=f"{who}改的标题")
+        team.session.commit()
+        assert team.session.get(Draft, team.draft_id).title == f"{who}改的标题"
+    else:
+        with pytest.raises(PermissionDenied) as error:
+            drafts.rename(team.session, actor=actor, draft_id=team.draft_id, title="改的标题")
+        assert "修改这篇稿件的标题" in error.value.message
+        assert "承办人员" in error.value.message
+        team.session.rollback()
+        assert "draft.rename" not in audit_actions(team.session)
+
+
+# --- Permission probes for pages are not logged as refusals --------------------------------
+
+def test_page_probes_log_no_refusal(team, caplog):
+    caplog.set_level(logging.WARNING, logger="planner.permissions")
+    coedit.assign_section(team.session, actor=team.owner, section_id=team.first().id,
+                          assignee_id=team.expert2.id, read_only=False)
+    team.session.commit()
+
+    for actor in (team.expert, team.outsider, team.head):
+        review.available_steps(team.session, actor=actor, draft_id=team.draft_id)
+        drafts.may_change_title_and_disclosure(team.session, actor=actor,
+                                               draft_id=team.draft_id)
+        coedit.may_comment(team.session, actor=actor, draft_id=team.draft_id)
+        coedit.may_assign(team.session, actor=actor, draft_id=team.draft_id)
+        for section in team.sections():
+            coedit.may_edit_section(team.session, actor=actor, section=section)
+        review.may_read_record(team.session, actor=actor, draft_id=team.draft_id)
+
+    assert [r.getMessage() for r in caplog.records] == []
+
+
+def test_refused_action_is_logged(team, caplog):
+    caplog.set_level(logging.WARNING, logger="planner.permissions")
+
+    with pytest.raises(PermissionDenied):
+        review.submit(team.session, actor=team.expert, draft_id=team.draft_id)
+
+    unit_id = review.drafting_unit_id(team.session.get(Draft, team.draft_id))
+    assert [r.getMessage() for r in caplog.records] == [
+        f"permission denied: user {team.expert.id}, action submit_draft, unit {unit_id}"]

@@ -4,11 +4,13 @@ open comment confirmed, assignment and read-only sections, 分配给我的段落
 unsaved text that survives a visit to another page. The AI step runs against the local
 OpenAI-compatible test server (tests/openai_server.py)."""
 
+import logging
 import re
 
 import pytest
 import streamlit as st
 from sqlmodel import Session, select
+from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.testing.v1 import AppTest
 
 from planner.config import get_settings
@@ -268,3 +270,176 @@ def test_history_compare_and_restore(team, engine):
     with Session(engine) as session:
         history = coedit.section_history(session, section.id)
     assert [h.origin for h in history] == ["create", "edit", "restore"]
+
+
+# --- Unsaved text after a page switch cut short -------------------------------------------
+
+def editor_widgets(app: AppTest) -> list:
+    return [widget for widget in [*app.text_input, *app.text_area]
+            if widget.key and widget.key.startswith(("drafts_title_", "drafts_body_"))]
+
+
+def shown_in_browser(widget) -> str:
+    """What a browser holding no value of its own for the widget shows: the value the
+    server sent with it, else the widget's default."""
+    return widget.proto.value if widget.proto.set_value else widget.proto.default
+
+
+def rerun_without(app: AppTest, widget_ids: set[str]) -> AppTest:
+    """Rerun as a browser that no longer reports these widgets.
+
+    NOTE: AppTest has no public way to leave widgets out of a rerun, so this calls its
+    _run with the widget states of the last run minus `widget_ids`.
+    """
+    states = WidgetStates()
+    states.widgets.extend(state for state in app._tree.get_widget_states().widgets
+                          if state.id not in widget_ids)
+    app._run(states)
+    assert not app.exception, app.exception
+    return app
+
+
+def test_page_switch_cut_short_keeps_typed_text(team, engine):
+    first, second = team.sections()[:2]
+    coedit.assign_section(team.session, actor=team.owner, section_id=second.id,
+                          assignee_id=None, read_only=True)
+    team.session.commit()
+    app = open_drafts(team.owner)
+    typed = first.body + "作者补充的一句。"
+    body_area(app, first.id).input(typed).run()
+    app.switch_page("views/board.py").run()
+    app.switch_page("views/drafts.py").run()
+
+    # A second click while 督办看板 was still loading: Streamlit kept the editors'
+    # values on the server, but the browser dropped its own and no longer reports them.
+    rerun_without(app, {widget.id for widget in editor_widgets(app)})
+
+    expected = {("title", s.id): s.title for s in team.sections()}
+    expected |= {("body", s.id): s.body for s in team.sections()}
+    expected[("body", first.id)] = typed
+    widgets = editor_widgets(app)
+    assert len(widgets) == len(expected)
+    for widget in widgets:
+        field, section_id = widget.key.split("_")[1], int(widget.key.split("_")[2])
+        assert shown_in_browser(widget) == expected[(field, section_id)], widget.key
+
+    for widget in widgets:       # the browser reports what it shows
+        widget.set_value(shown_in_browser(widget))
+    app.run()
+    assert "您有 1 段修改还没有保存" in messages(app.warning)
+    click(app, "保存本段")
+
+    stored = section_row(engine, first.id)
+    assert (stored.title, stored.body, stored.version) == (first.title, typed, 2)
+    assert [section_row(engine, s.id).version for s in team.sections()[1:]] == [1] * 4
+    assert "还没有保存" not in messages(app.warning)
+
+
+def test_clearing_body_asks_for_confirmation(team, engine):
+    first = team.first()
+    app = open_drafts(team.owner)
+
+    body_area(app, first.id).input("").run()
+    assert "保存后会清空原有的正文" in messages(app.warning)
+    click(app, "保存本段")
+    assert "确认清空本段正文" in messages(app.error)
+    assert section_row(engine, first.id).version == 1
+
+    app.checkbox(key=f"drafts_confirm_empty_{first.id}").check().run()
+    click(app, "保存本段")
+    stored = section_row(engine, first.id)
+    assert (stored.body, stored.version) == ("", 2)
+
+
+def test_clearing_heading_refused(team, engine):
+    first = team.first()
+    app = open_drafts(team.owner)
+
+    title_keys = [w.key for w in app.text_input
+                  if w.key and w.key.startswith(f"drafts_title_{first.id}_")]
+    app.text_input(key=title_keys[0]).input("").run()
+    click(app, "保存本段")
+
+    assert "标题不能为空" in messages(app.error)
+    assert section_row(engine, first.id).version == 1
+
+
+# --- Title and 公开属性 forms only for those who may change them -----------------------------
+
+def detail_forms(app: AppTest, draft_id: int) -> set[str]:
+    names = {f"drafts_title_{draft_id}", f"drafts_disclosure_{draft_id}"}
+    return {button.proto.form_id for button in app.button} & names
+
+
+def test_expert_gets_no_title_or_disclosure_form(team):
+    expert = open_drafts(team.expert)
+
+    assert detail_forms(expert, team.draft_id) == set()
+    assert "稿件标题和公开属性由稿件作者或承办单位的承办人员修改。" in messages(expert.caption)
+    assert body_area(expert, team.first().id) is not None     # sections stay editable
+
+    owner = open_drafts(team.owner)
+    assert detail_forms(owner, team.draft_id) == {f"drafts_title_{team.draft_id}",
+                                                  f"drafts_disclosure_{team.draft_id}"}
+
+
+def test_drafts_page_probes_log_no_refusal(team, caplog):
+    expert = open_drafts(team.expert)
+    caplog.clear()
+    caplog.set_level(logging.WARNING, logger="planner.permissions")
+
+    expert.run()
+
+    assert not expert.exception
+    assert [record.getMessage() for record in caplog.records] == []
+
+
+# --- History opens on the newest version and the one before it ----------------------------
+
+def history_select(app: AppTest, prefix: str):
+    found = [box for box in app.selectbox
+             if box.key and (box.key == prefix or box.key.startswith(prefix + "_"))]
+    assert len(found) == 1, [box.key for box in app.selectbox]
+    return found[0]
+
+
+def test_history_compares_newest_pair_by_default(team, engine):
+    first = team.first()
+    app = open_drafts(team.owner)
+    for text in ("第二版的出台背景。", "第三版的出台背景。"):
+        body_area(app, first.id).input(text)
+        click(app, "保存本段")
+
+    with Session(engine) as session:
+        rows = coedit.section_history(session, first.id)
+        draft_rows = coedit.draft_history(session, team.draft_id)
+    assert [row.number for row in rows] == [1, 2, 3]
+    assert history_select(app, f"drafts_history_a_{first.id}").value == rows[1].id
+    assert history_select(app, f"drafts_history_b_{first.id}").value == rows[2].id
+    prefix = f"drafts_draft_history_{'{}'}_{team.draft_id}"
+    assert history_select(app, prefix.format("a")).value == draft_rows[-2].version_id
+    assert history_select(app, prefix.format("b")).value == draft_rows[-1].version_id
+
+
+# --- The merge box is a three-way merge against the common version ------------------------
+
+def test_merge_box_applies_disjoint_edits(team, engine):
+    section = team.first()
+    original = section.body
+    first = open_drafts(team.expert)
+    second = open_drafts(team.expert2)
+
+    body_area(first, section.id).input("刘洋加的开头。" + original)
+    click(first, "保存本段")
+    body_area(second, section.id).input(original + "周琪加的结尾。")
+    click(second, "保存本段")
+
+    with Session(engine) as session:
+        kept = session.exec(select(DraftSectionVersion).where(
+            DraftSectionVersion.conflict_state == ConflictState.OPEN)).one()
+    both = "刘洋加的开头。" + original + "周琪加的结尾。"
+    assert second.text_area(key=f"drafts_merge_body_{kept.id}").value == both
+    assert "已全部采用" in messages(second.caption)
+    submit(second, f"drafts_merge_{kept.id}")
+    assert section_row(engine, section.id).body == both
+

@@ -175,10 +175,12 @@ def _record_interrupted(scope: str) -> None:
     run = st.session_state.pop(RUN_PREFIX + scope, None)
     if run is None or not run["text"].strip():
         return
+    # With runner.fastReruns (Streamlit's default) this run starts while the interrupted one
+    # may still append a chunk to run["text"], so the message counts what was saved.
     saved = ui.run_action(lambda s, a: ai.record_suggestion(
         s, actor=a, request=run["request"], text=run["text"], stopped=True))
     if saved is not None:
-        st.info(t("ai_panel.stopped_saved", count=len(run["text"].strip())))
+        st.info(t("ai_panel.stopped_saved", count=len(saved.text)))
 
 
 # --- suggestions ------------------------------------------------------------------------

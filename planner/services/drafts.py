@@ -2,8 +2,8 @@
 
 Who may write is checked here, whatever a page shows. A 承办人员 (or 厅办公室) creates a
 draft, and it belongs to that unit. The author, the unit's 承办人员 and 专家 edit its
-sections. The author and the unit's 承办人员 change its title and its 公开属性. An edit after submission
-or approval sends the draft back to 草稿 (see planner.services.review).
+sections. The author and the unit's 承办人员 change its title and its 公开属性. An edit
+after submission or approval sends the draft back to 草稿 (see planner.services.review).
 """
 
 import logging
