@@ -208,17 +208,17 @@ def _settle(base: str, theirs: str, mine: str) -> MergeChunk:
 
 def _kept_positions(base: str, other: str) -> dict[int, int]:
     """Map each character of `base` that `other` keeps to its position in `other`."""
-    kept: dict[int, int] = {}
+    positions: dict[int, int] = {}
     at_base = at_other = 0
     for op in diff_text(base, other):
         size = len(op.text)
         if op.kind == OpKind.EQUAL:
-            kept.update((at_base + k, at_other + k) for k in range(size))
+            positions.update((at_base + k, at_other + k) for k in range(size))
         if op.kind != OpKind.INSERT:
             at_base += size
         if op.kind != OpKind.DELETE:
             at_other += size
-    return kept
+    return positions
 
 
 def to_html(ops: list[DiffOp]) -> str:

@@ -17,8 +17,8 @@ from planner.models import Role, RoleAssignment, User
 
 logger = logging.getLogger(__name__)
 
-# True while a page asks what it may offer (see probing); a refusal then is an answer,
-# not a refused action, and is not logged.
+# True inside probing(): a page checks what it may offer, so a refusal is the result of
+# the check, not a rejected action, and is not logged.
 _probing: ContextVar[bool] = ContextVar("permission_probing", default=False)
 
 
@@ -64,10 +64,11 @@ def require(session: Session, user: User | None, action: str, roles: set[Role],
 
 @contextmanager
 def probing() -> Iterator[None]:
-    """Run permission checks only to decide what a page offers (a button, a form).
+    """Mark the permission checks inside as probes that decide what a page offers (a
+    button, a form).
 
-    Inside, `require` still raises PermissionDenied but logs no warning, because nobody
-    attempted the action. The action itself checks again, outside, and logs a refusal.
+    Inside, `require` still raises PermissionDenied but logs no warning, because no action
+    was attempted. The action itself checks again when it runs and logs a refusal.
     """
     token = _probing.set(True)
     try:

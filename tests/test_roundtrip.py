@@ -1003,3 +1003,21 @@ def test_drafts_page_report_gone_after_visit_elsewhere(session, actor, expert, w
 
     assert not app.exception, [e.value for e in app.exception]
     assert not any("新版本 1 段" in s.value for s in app.success)
+
+
+def test_import_emptied_section_refused(session, actor, expert, engine):
+    draft = new_draft(session, actor)
+    document = reopen(export(session, expert, draft.id))
+    for paragraph in section_paragraphs(document, "主要内容"):
+        replace_text(paragraph, "")
+    replace_text(section_paragraphs(document, "出台背景")[0], "同一文件中的另一处修改。")
+    data = saved(document)
+    before = snapshot(engine)
+
+    with pytest.raises(InvalidInput) as caught:
+        import_docx(session, actor=expert, draft_id=draft.id, data=data, file_name="稿.docx")
+    session.commit()
+
+    assert caught.value.key == "roundtrip.body_emptied"
+    assert "主要内容" in caught.value.message
+    assert snapshot(engine) == before

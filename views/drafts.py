@@ -15,7 +15,7 @@ import streamlit as st
 import downloads
 import ui
 from planner import diffing
-from planner.i18n import t
+from planner.i18n import inside_book_marks, t
 from planner.models import ConflictState, Disclosure, DraftKind, DraftStatus, ReviewOutcome
 from planner.services import coedit, drafts, review
 from planner.timeutil import format_office
@@ -42,7 +42,8 @@ def show_unsaved_banner() -> None:
     unsaved = ui.unsaved_texts()
     if not unsaved:
         return
-    lines = [t("coedit_page.unsaved_line", draft=ui.escape_md(entry["draft_title"]),
+    lines = [t("coedit_page.unsaved_line",
+               draft=ui.escape_md(inside_book_marks(entry["draft_title"])),
                section=ui.escape_md(entry["section_title"]))
              for entry in unsaved.values()]
     st.warning(t("coedit_page.unsaved_banner", count=len(unsaved)) + "\n\n"
@@ -158,7 +159,7 @@ if review.edit_would_reset(draft):
 
 
 def render_details_forms() -> None:
-    """The title and 公开属性 forms, for those who may change them."""
+    """Draw the title and 公开属性 forms (for those who may change them)."""
     with st.form(f"drafts_title_{draft_id}"):
         new_title = st.text_input(t("draft_page.title"), value=draft.title)
         if st.form_submit_button(t("draft_page.save_title")):
@@ -298,11 +299,11 @@ def base_text(section, base: int) -> tuple[str, str]:
 
 def remember(entry: dict, field: str, key: str, start: tuple[str, str]) -> None:
     """Keep what the user typed into a section's heading or body (`field` "title" or
-    "body", widget `key`) in the unsaved store; drop the entry when both are back at
+    "body", widget `key`) in the unsaved store. Drop the entry when both are back at
     `start`, the text the editor started from.
 
-    The widgets' on_change callback, so only a change the browser reports counts as
-    typed. The other field keeps its unsaved or stored text.
+    It runs as the widgets' on_change callback, so only a change that the browser reports
+    counts as typed. The other field keeps its unsaved or stored text.
     """
     if key not in st.session_state:
         return

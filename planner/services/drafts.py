@@ -345,7 +345,7 @@ def _require_editor(session: Session, actor: User, draft: Draft) -> None:
 
 
 def _require_details_editor(session: Session, actor: User, draft: Draft, action: str) -> None:
-    # The title and the 公开属性 are what the drafting unit answers for, so experts, who
+    # The drafting unit is responsible for the title and the 公开属性, so experts, who
     # co-edit the text, do not change them.
     if actor.is_active and actor.id == draft.created_by:
         return

@@ -279,6 +279,10 @@ def _check_before_saving(session: Session, actor: User, draft: Draft, plans: lis
     to_save = [plan for plan in plans if plan.status is None]
     for plan in to_save:
         coedit.require_section_editor(session, actor, draft, plan.section)
+        # A section emptied in Word is refused here: the editor page asks before emptying
+        # a section, and an import has no such question to ask.
+        if not plan.read.body.strip() and plan.section.body.strip():
+            raise InvalidInput("roundtrip.body_emptied", title=plan.section.title)
 
     # A save based on an older version becomes a conflict and leaves the review alone.
     writes = [plan for plan in to_save if plan.base_version == plan.section.version]
