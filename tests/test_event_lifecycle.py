@@ -206,9 +206,24 @@ def test_online_interview_announce_needs_channel(session, people):
     assert "提问渠道" in refused.value.message
 
 
+def test_announce_interview_without_approved_preview_refused(session, people):
+    event = book(session, people, kind=EventKind.ONLINE_INTERVIEW)
+    set_status(session, event.id, S.APPROVED)
+
+    with pytest.raises(Conflict) as refused:
+        event_flow.announce(session, actor=people.speaker, event_id=event.id, now=BEFORE)
+
+    assert "访谈预告还没有通过审发" in refused.value.message
+    session.rollback()
+    assert session.get(PressEvent, event.id).status == S.APPROVED
+
+
 def test_announce_closes_interview_preview_item(session, people):
     event = book(session, people, kind=EventKind.ONLINE_INTERVIEW)
     set_status(session, event.id, S.APPROVED)
+    preview = approved_draft(session, people, "春运在线访谈预告")
+    session.add(EventDraftLink(event_id=event.id, draft_id=preview, role="preview"))
+    session.commit()
 
     event_flow.announce(session, actor=people.speaker, event_id=event.id, now=BEFORE)
     session.commit()

@@ -136,6 +136,11 @@ def announce(session: Session, *, actor: User, event_id: int,
     """发布预告; for a 在线访谈 this closes its 在线访谈预告 item on the board."""
     event = get_event(session, event_id)
     transition = _check(session, actor, event, Action.ANNOUNCE, now)
+    # 先审查、后公开: an interview's 预告 goes public only after its 审发.
+    from planner.services import event_documents   # imported here: it imports events
+    if event.kind == EventKind.ONLINE_INTERVIEW and not event_documents.preview_released(
+            session, event.id):
+        raise Conflict("event_flow.preview_not_approved", topic=event.topic)
     _move(session, actor, event, transition, now=now)
     deadlines.complete_for_entity(session, actor=actor, rule_key=rules.INTERVIEW_PREVIEW,
                                   entity=ENTITY, entity_id=event.id, at=_now(now))
