@@ -316,11 +316,11 @@ class HolidayOverride(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
 
 
-# --- Co-editing and AI assistance (issue 6) ----------------------------------------------
+# --- Co-editing and AI assistance -----------------------------------------------------------
 
 
 class VersionOrigin(StrEnum):
-    """How a section version came about; shown in the version history."""
+    """The origin of a section version, shown in the version history."""
 
     CREATE = "create"      # the text the draft was created with
     EDIT = "edit"          # typed and saved
@@ -395,7 +395,7 @@ class SuggestionStatus(StrEnum):
 
 
 class AiSuggestion(SQLModel, table=True):
-    """What the model returned for one action on one section, and what became of it."""
+    """A model's output for one action on one section, and the decision taken on it."""
 
     __tablename__ = "ai_suggestion"
 
@@ -419,7 +419,7 @@ class AiSuggestion(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
-# --- Press events in depth and online interviews (issue 7) ---------------------------------
+# --- Press events in depth and online interviews -------------------------------------------
 
 
 class EventDocument(StrEnum):

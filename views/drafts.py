@@ -7,9 +7,6 @@ discarded, so it survives reruns and visits to other pages. The page and the sid
 warn while any is left.
 """
 
-import importlib
-import importlib.util
-
 import streamlit as st
 
 import downloads
@@ -19,18 +16,10 @@ from planner.i18n import inside_book_marks, t
 from planner.models import ConflictState, Disclosure, DraftKind, DraftStatus, ReviewOutcome
 from planner.services import coedit, drafts, review
 from planner.timeutil import format_office
+from widgets import ai_panel, answer_brief, roundtrip
 
 FLASH_KEY = "drafts_flash"
 FLASH_WARNING_KEY = "drafts_flash_warning"
-
-
-def optional_widget(name: str):
-    """Return widgets.<name> where another part of the app provides it, else None."""
-    try:
-        found = importlib.util.find_spec(f"widgets.{name}")
-    except ModuleNotFoundError:
-        return None
-    return importlib.import_module(f"widgets.{name}") if found else None
 
 
 def flash_and_rerun(message: str, *, warning: bool = False) -> None:
@@ -146,9 +135,7 @@ step_cols[2].download_button(
     data=downloads.on_click(lambda s, a: drafts.export_docx(s, draft_id, actor=a)),
     file_name=drafts.export_filename(draft.title), mime=downloads.DOCX_MIME,
     key=f"drafts_download_{draft_id}")
-roundtrip = optional_widget("roundtrip")   # Word import, where that part is installed
-if roundtrip is not None:
-    roundtrip.render_import(draft)
+roundtrip.render_import(draft)
 
 # --- Editing: after submission or approval an edit sends the draft back to 草稿 -----------
 confirm_reset = False
@@ -560,9 +547,7 @@ def render_section(section) -> None:
         with tabs[0]:
             if editable:
                 render_editor(section)
-                ai_panel = optional_widget("ai_panel")   # AI assistance, where installed
-                if ai_panel is not None:
-                    ai_panel.render_section_assist(draft, section, editable=True)
+                ai_panel.render_section_assist(draft, section, editable=True)
             else:
                 render_read_only(section)
         with tabs[1]:
@@ -579,10 +564,8 @@ for section in sections:
 
 # 答问口径: the tier, key points, sources and phrasing to avoid of each question.
 if draft.kind == DraftKind.ANSWER_BRIEF and any(view["editable"].values()):
-    answer_brief = optional_widget("answer_brief")
-    if answer_brief is not None:
-        with st.expander(t("answer_brief_widget.details_title")):
-            answer_brief.render_details(draft_id)
+    with st.expander(t("answer_brief_widget.details_title")):
+        answer_brief.render_details(draft_id)
 
 
 # --- The draft's versions: every save across sections -------------------------------------
