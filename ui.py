@@ -6,11 +6,14 @@ user is kept as an id in st.session_state (UI state); permissions are checked in
 """
 
 import logging
+import re
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TypeVar
+from urllib.parse import quote, urlsplit
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -204,6 +207,48 @@ _MARKDOWN_SPECIAL = "\\`*_{}[]<>()#+-.!|~$"
 def escape_md(text: str) -> str:
     """Escape user text for st.markdown so a title is shown as typed, never rendered."""
     return "".join(f"\\{char}" if char in _MARKDOWN_SPECIAL else char for char in text)
+
+
+def code_md(text: str) -> str:
+    """Return `text` on one line as a Markdown code span, which shows it as typed and never
+    as a link.
+
+    escape_md does not suit addresses. GitHub-flavoured Markdown links "https://…",
+    "www.…" and "name@host" found in plain text and keeps the escaping backslashes, so
+    "127.0.0.1" showed as "127\\.0\\.0\\.1".
+    """
+    text = " ".join(text.split())
+    # CommonMark: the fence is longer than any run of backticks inside, and a space pads
+    # text that starts or ends with a backtick.
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    if text.startswith("`") or text.endswith("`"):
+        return f"{fence} {text} {fence}"
+    return f"{fence}{text}{fence}"
+
+
+def address_md(text: str) -> str:
+    """Return Markdown for an address that staff typed, such as an online room or a channel
+    for questions. An http(s) URL with a host becomes a link, other text a code span, and
+    empty text "—"."""
+    text = text.strip()
+    if not text:
+        return "—"
+    if not _is_web_url(text):
+        return code_md(text)
+    # Percent-encode what would end the Markdown link target or is not allowed in a URL,
+    # such as parentheses and non-ASCII characters. "%" stays, so an encoded URL stays as is.
+    target = quote(text, safe=":/?#@!$&'*+,;=%~-._[]")
+    return f"[{code_md(text)}]({target})"
+
+
+def _is_web_url(text: str) -> bool:
+    if any(char.isspace() or unicodedata.category(char) in ("Cc", "Cf") for char in text):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:       # e.g. an unbalanced "[" in the host
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 # Section text typed on 稿件编辑 and not saved yet: {section id: entry}, kept in

@@ -101,8 +101,10 @@ def _policies(session: Session, actor: User) -> tuple[list[int], list[tuple[int,
         for copy in range(COPIES_PER_POLICY):
             fields = policies.PolicyFields(title=f"{parsed.title or path.stem}（{copy + 1}）",
                                            doc_number=parsed.doc_number, issuer=parsed.issuer)
+            # The copies share their 发文字号, so each is saved as a chosen duplicate.
             policy = policies.save_policy(session, actor=actor, parsed=parsed, fields=fields,
-                                          source_name=path.name, raw_text=raw)
+                                          source_name=path.name, raw_text=raw,
+                                          allow_duplicate=True)
             ids.append(policy.id)
             sentences += [(policy.id, s) for s in _sentences(parsed.sections)]
     return ids, sentences

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from enum import StrEnum
 
+from planner.i18n import t
+
 logger = logging.getLogger(__name__)
 
 # A sentence with its closing punctuation and line break; the text is the concatenation.
@@ -48,6 +50,12 @@ class FieldDiff:
         return any(op.kind != OpKind.EQUAL for op in self.ops)
 
 
+# Section fields besides title and body, compared when either side has them: the 依据
+# and an 答问口径 question's tier, 答题要点 and 避免的表述. A snapshot stored before a field
+# existed lacks it and compares as empty.
+DETAIL_FIELDS = ("tier", "key_points", "source_ref", "avoid_phrasing")
+
+
 @dataclass
 class SectionDiff:
     """One draft section compared: `status` is same, changed, added or removed."""
@@ -56,6 +64,8 @@ class SectionDiff:
     status: str
     title: FieldDiff
     body: FieldDiff
+    # The DETAIL_FIELDS present on either side, in that order; the tier as its label (必答).
+    details: list[FieldDiff] = field(default_factory=list)
 
 
 @dataclass
@@ -291,12 +301,22 @@ def _pair(old: dict | None, new: dict | None) -> SectionDiff:
     new = new or {}
     title = FieldDiff("title", diff_text(old.get("title", ""), new.get("title", "")))
     body = FieldDiff("body", diff_text(old.get("body", ""), new.get("body", "")))
+    details = [FieldDiff(name, diff_text(_detail(old, name), _detail(new, name)))
+               for name in DETAIL_FIELDS if old.get(name) or new.get(name)]
 
     if not old:
         status = "added"
     elif not new:
         status = "removed"
     else:
-        status = "changed" if title.changed or body.changed else "same"
+        changed = title.changed or body.changed or any(d.changed for d in details)
+        status = "changed" if changed else "same"
     label = new.get("title") or old.get("title") or new.get("key") or old.get("key", "")
-    return SectionDiff(label=label, status=status, title=title, body=body)
+    return SectionDiff(label=label, status=status, title=title, body=body, details=details)
+
+
+def _detail(section: dict, name: str) -> str:
+    value = str(section.get(name) or "")
+    if name == "tier" and value:
+        return t(f"answer_library.tier.{value}")
+    return value

@@ -66,6 +66,17 @@ def inside_book_marks(title: str) -> str:
     return title.translate(_NESTED_BOOK_MARKS)
 
 
+_NESTED_QUOTES = str.maketrans("“”‘’", "‘’“”")
+
+
+def inside_quotes(text: str) -> str:
+    """Return a text to be set inside “”: its own “” become ‘’ (and ‘’ become “”).
+
+    GB/T 15834-2011 (标点符号用法): a quotation inside a quotation takes 单引号 ‘’.
+    """
+    return text.translate(_NESTED_QUOTES)
+
+
 def has_key(key: str) -> bool:
     return key in _load(DEFAULT_LANG)
 

@@ -186,6 +186,31 @@ class PolicySection(SQLModel, table=True):
     table_json: str | None = Field(default=None, sa_type=sa.Text)
 
 
+class PolicyRevision(SQLModel, table=True):
+    """One replacement of a policy's text by a revised version (修订, 修正).
+
+    The row keeps the text and header fields as they were before the replacement, with
+    who replaced them, when and why. Number 1 is the text first imported.
+    """
+
+    __tablename__ = "policy_revision"
+    __table_args__ = (sa.UniqueConstraint("policy_id", "number",
+                                          name="uq_policy_revision_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    policy_id: int = Field(foreign_key="policy.id", ondelete="CASCADE", index=True)
+    number: int
+    raw_text: str = Field(default="", sa_type=sa.Text)
+    source_name: str = Field(default="", max_length=255)
+    title: str = Field(default="", max_length=300)
+    doc_number: str = Field(default="", max_length=100)       # 发文字号
+    issuer: str = Field(default="", max_length=200)           # 发文机关
+    issue_date: date | None = None
+    note: str = Field(default="", sa_type=sa.Text)            # 修订说明
+    created_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
+
+
 class Draft(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(sa_type=_code())
@@ -447,12 +472,18 @@ class EventStatusChange(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     event_id: int = Field(foreign_key="press_event.id", ondelete="CASCADE", index=True)
-    action: str = Field(sa_type=_code())      # approve, announce, hold, archive, cancel, postpone
+    action: str = Field(sa_type=_code())      # event_flow.Action: approve, postpone, edit …
     from_status: str = Field(sa_type=_code())
     to_status: str = Field(sa_type=_code())
     reason: str = Field(default="", sa_type=sa.Text)
     old_starts_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     new_starts_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # 改期 and 延期 since revision 0012: the end times before and after (NULL in older rows).
+    old_ends_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    new_ends_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # An edit (action "edit"): the changed EventInput fields, comma-separated (topic,venue),
+    # followed by "sequence" when the edit raised the invite's SEQUENCE (event_flow).
+    changed_fields: str = Field(default="", sa_type=sa.Text)
     actor_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))
 

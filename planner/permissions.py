@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from planner.errors import PermissionDenied
 from planner.i18n import t
-from planner.models import Role, RoleAssignment, User
+from planner.models import Role, RoleAssignment, Unit, User
 
 logger = logging.getLogger(__name__)
 
@@ -48,18 +48,47 @@ def require(session: Session, user: User | None, action: str, roles: set[Role],
     """Raise PermissionDenied unless the user has one of `roles` (in `unit_id`, if given).
 
     `action` is a catalog key under [actions] naming what was attempted, so the
-    message says what was refused and which roles may do it. A refusal is logged as a
-    warning, except inside probing().
+    message says what was refused and which roles may do it. A unit-bound check also names
+    the unit, and the units where the user does hold roles, because "需要承办人员" alone
+    misleads someone who is a 承办人员 elsewhere. A refusal is logged as a warning, except
+    inside probing().
     """
     if user is not None and has_any_role(session, user, roles, unit_id):
         return
 
-    role_names = "、".join(t(f"role.{role}") for role in sorted(roles))
+    log_refusal(user, action, unit_id)
+    if unit_id is None:
+        role_names = "、".join(t(f"role.{role}") for role in sorted(roles))
+        raise PermissionDenied("permissions.denied", action=t(f"actions.{action}"),
+                               roles=role_names)
+    raise PermissionDenied("permissions.denied_in_unit", action=t(f"actions.{action}"),
+                           roles="或".join(t(f"role.{role}") for role in sorted(roles)),
+                           unit=_unit_name(session, unit_id), held=_held_roles(session, user))
+
+
+def log_refusal(user: User | None, action: str, unit_id: int | None) -> None:
+    """Log a refused action as a warning, unless the check runs inside probing()."""
     if not _probing.get():
         logger.warning("permission denied: user %s, action %s, unit %s",
                        user.id if user else None, action, unit_id)
-    raise PermissionDenied("permissions.denied", action=t(f"actions.{action}"),
-                           roles=role_names)
+
+
+def _unit_name(session: Session, unit_id: int) -> str:
+    unit = session.get(Unit, unit_id)
+    return unit.name if unit else t("permissions.unknown_unit", id=unit_id)
+
+
+def _held_roles(session: Session, user: User | None) -> str:
+    """Describe the units and roles the user has, e.g. "您的角色在政策法规处（承办人员）"."""
+    held = roles_of(session, user) if user is not None and user.is_active else set()
+    if not held:
+        return t("permissions.no_roles")
+
+    by_unit: dict[str, list[str]] = {}
+    for role, unit_id in sorted(held):
+        by_unit.setdefault(_unit_name(session, unit_id), []).append(t(f"role.{role}"))
+    places = [f"{unit}（{'、'.join(names)}）" for unit, names in sorted(by_unit.items())]
+    return t("permissions.roles_in", places="、".join(places))
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from planner.services import policies, review
 from planner.timeutil import OFFICE_TZ, to_utc
 from tests import factories
 from tests.conftest import SICHUAN
+from tests.review_ready import fill_placeholders
 
 # Tuesday 2026-12-08, 15:00 to 16:00 Beijing time.
 STARTS = datetime(2026, 12, 8, 15, 0, tzinfo=OFFICE_TZ)
@@ -52,7 +53,9 @@ class PressOffice:
         return event
 
     def approve_fully(self, draft_id: int) -> None:
-        """Take a draft through 送审, 初审, 审核 and 审发; commits after each step."""
+        """Write its fill-in prompts, then take the draft through 送审, 初审, 审核 and 审发;
+        commits after each step."""
+        fill_placeholders(self.session, self.author, draft_id)
         review.submit(self.session, actor=self.author, draft_id=draft_id)
         self.session.commit()
         for reviewer, opinion in ((self.peer, "初审同意"), (self.head, "审核同意"),

@@ -13,6 +13,7 @@ from planner.models import Disclosure, DraftKind, Role, Unit, User
 from planner.services import drafts, events, policies, review
 from planner.timeutil import OFFICE_TZ
 from tests import factories
+from tests.review_ready import fill_placeholders
 
 START = datetime(2026, 12, 8, 10, 0, tzinfo=OFFICE_TZ)
 BEFORE = datetime(2026, 12, 1, 9, 0, tzinfo=OFFICE_TZ)     # when bookings are made
@@ -82,6 +83,7 @@ def approved_draft(session: Session, people: EventPeople, title: str) -> int:
                                       kind=DraftKind.INTERPRETATION,
                                       disclosure=Disclosure.PUBLIC)
     session.commit()
+    fill_placeholders(session, people.speaker, draft.id)
     review.submit(session, actor=people.speaker, draft_id=draft.id)
     review.approve(session, actor=people.peer, draft_id=draft.id, opinion="初审同意")
     review.approve(session, actor=people.head, draft_id=draft.id, opinion="审核同意")

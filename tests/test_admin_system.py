@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 from planner import operations
 from planner.config import get_settings
 from planner.errors import PermissionDenied
+from planner.i18n import t
 from planner.models import BackupRecord, HolidayOverride, Role
 from planner.services import system
 from planner.timeutil import now_utc
@@ -55,7 +56,8 @@ def test_status_for_admin(session, admin):
     assert result.database_bytes > 0
     assert result.schema_revision == result.head_revision == operations.head_revision()
     assert result.holidays.calendar_years[-1] == 2026
-    assert result.upload_limit_mb == result.streamlit_upload_limit_mb == 20
+    assert result.upload_limit_mb == 20
+    assert result.streamlit_upload_limit_mb == 200
     assert result.smtp == ""
     assert result.llm == ""
     assert warning_keys(result) == ["backup_none"]
@@ -98,7 +100,14 @@ def test_holiday_warning_in_december_2026_names_2027(session):
     [notice] = system.holiday_coverage(session, date(2026, 12, 4)).warnings
 
     assert notice.message.startswith("2027年的节假日安排尚未收录（chinesecalendar 只到 2026 年")
-    assert "“节假日与时限设置”页录入" in notice.message
+    assert "“节假日与时限”页录入" in notice.message
+
+
+def test_holiday_warning_names_sidebar_page(session):
+    [notice] = system.holiday_coverage(session, date(2027, 3, 1)).warnings
+
+    assert f"“{t('nav.admin_holidays')}”页" in notice.message
+    assert "节假日与时限设置" not in notice.message
 
 
 def test_status_after_backup_shows_it(session, admin, db_url, tmp_path, monkeypatch):
@@ -123,15 +132,28 @@ def test_status_old_backup_warned(session, admin):
     assert stale.params == {"days": 9}
 
 
-def test_status_upload_limits_differ_warned(session, admin, monkeypatch):
+@pytest.mark.parametrize("streamlit_mb", [20, 10])
+def test_status_upload_ceiling_not_above_app_warned(session, admin, monkeypatch, tmp_path,
+                                                     streamlit_mb):
+    config = tmp_path / "config.toml"
+    config.write_text(f"[server]\nmaxUploadSize = {streamlit_mb}\n", encoding="utf-8")
+    monkeypatch.setattr(system, "STREAMLIT_CONFIG", config)
+
+    result = system.status(session, actor=admin, today=date(2026, 11, 2))
+
+    [notice] = [n for n in result.warnings if n.key == "admin_system.upload_ceiling_too_low"]
+    assert "upload_max_mb = 20 MB" in notice.message
+    assert f"maxUploadSize = {streamlit_mb} MB" in notice.message
+    assert "大于 20" in notice.message
+
+
+def test_status_upload_ceiling_above_app_not_warned(session, admin, monkeypatch):
     monkeypatch.setenv("PLANNER_UPLOAD_MAX_MB", "50")
     get_settings.cache_clear()
 
     result = system.status(session, actor=admin, today=date(2026, 11, 2))
 
-    [notice] = [n for n in result.warnings if n.key == "admin_system.upload_limits_differ"]
-    assert "upload_max_mb = 50 MB" in notice.message
-    assert "maxUploadSize = 20 MB" in notice.message
+    assert "upload_ceiling_too_low" not in warning_keys(result)
 
 
 def test_streamlit_upload_limit_default_when_unset(tmp_path):

@@ -22,6 +22,7 @@ from planner.timeutil import OFFICE_TZ
 from tests import factories
 from tests.conftest import FIXTURES, SICHUAN
 from tests.openai_server import MODEL, openai_server  # noqa: F401 (pytest fixture)
+from tests.review_ready import add_reviewers, fill_placeholders
 
 P08 = FIXTURES / "P08_guoling-711_zhengfu-xinxi-gongkai-tiaoli-2019.txt"
 SECRET_BASIS = "《中华人民共和国政府信息公开条例》第十六条"
@@ -166,18 +167,18 @@ def test_stream_accepts_any_key_when_none_configured(session, actor, section, op
 FAILURES = [
     # (server setup, environment, message key, phrases the message must contain)
     ({"mode": "slow"}, {"PLANNER_LLM_TIMEOUT": "1"}, "ai.error_timeout",
-     ["1 秒内没有响应", "llm_timeout"]),
+     ["1 秒内没有响应", "等待时间"]),
     ({"mode": "stall"}, {"PLANNER_LLM_TIMEOUT": "1"}, "ai.error_timeout", ["稍后重试"]),
-    ({"mode": "status", "status": 401}, {}, "ai.error_key", ["HTTP 401", "llm_api_key"]),
-    ({"mode": "status", "status": 403}, {}, "ai.error_key", ["HTTP 403", "llm_api_key"]),
-    ({}, {"PLANNER_LLM_API_KEY": "sk-wrong"}, "ai.error_key", ["llm_api_key"]),
+    ({"mode": "status", "status": 401}, {}, "ai.error_key", ["HTTP 401", "接口密钥"]),
+    ({"mode": "status", "status": 403}, {}, "ai.error_key", ["HTTP 403", "接口密钥"]),
+    ({}, {"PLANNER_LLM_API_KEY": "sk-wrong"}, "ai.error_key", ["接口密钥"]),
     ({}, {"PLANNER_LLM_MODEL": "no-such-model"}, "ai.error_model",
-     ["“no-such-model”", "llm_model"]),
+     ["“no-such-model”", "模型名称"]),
     ({"mode": "status", "status": 429}, {}, "ai.error_rate_limit", ["HTTP 429", "稍后再试"]),
     ({"mode": "status", "status": 500}, {}, "ai.error_server", ["HTTP 500", "稍后再试"]),
     ({"mode": "status", "status": 503}, {}, "ai.error_server", ["HTTP 503"]),
-    ({"mode": "status", "status": 400}, {}, "ai.error_http", ["HTTP 400", "llm_base_url"]),
-    ({"mode": "malformed"}, {}, "ai.error_malformed", ["无法解析", "llm_base_url"]),
+    ({"mode": "status", "status": 400}, {}, "ai.error_http", ["HTTP 400", "接口地址"]),
+    ({"mode": "malformed"}, {}, "ai.error_malformed", ["无法解析", "接口地址"]),
     ({"mode": "empty_choices"}, {}, "ai.error_empty", [f"“{MODEL}”", "没有返回任何文字"]),
     ({"mode": "no_content"}, {}, "ai.error_empty", ["没有返回任何文字"]),
     ({"mode": "error_event"}, {}, "ai.error_reported", ["model overloaded"]),
@@ -219,7 +220,7 @@ def test_unreachable_endpoint_explained(session, actor, draft, section, openai_s
 
     assert error.value.key == "ai.error_unreachable"
     assert url in error.value.message
-    assert "llm_base_url" in error.value.message
+    assert "接口地址" in error.value.message
     assert snapshot(session, draft.id) == before
 
 
@@ -264,9 +265,11 @@ def test_not_configured_explains_keys(session, actor, section, monkeypatch):
         ai.prepare(session, actor=actor, action=AiAction.DRAFT, section_id=section.id)
 
     message = error.value.message
-    for key in ("llm_base_url", "llm_model", "llm_api_key", "PLANNER_LLM_BASE_URL",
-                ".streamlit/secrets.toml", "llm_internal"):
-        assert key in message
+    # Staff read this message: it says what to configure in words, without key names.
+    for words in ("接口的地址", "模型名称", "密钥", "内部接口"):
+        assert words in message
+    assert "llm_" not in message
+    assert "PLANNER_" not in message
 
 
 def test_model_missing_explained(session, actor, section, openai_server, monkeypatch):
@@ -275,7 +278,8 @@ def test_model_missing_explained(session, actor, section, openai_server, monkeyp
     with pytest.raises(InvalidInput) as error:
         ai.prepare(session, actor=actor, action=AiAction.DRAFT, section_id=section.id)
 
-    assert "llm_model" in error.value.message
+    assert "模型名称" in error.value.message
+    assert "llm_model" not in error.value.message
     assert openai_server.requests == []
 
 
@@ -290,7 +294,7 @@ def test_not_public_draft_refused_for_external_endpoint(session, actor, policy, 
         generate(session, actor, action=action, section_id=target.id)
 
     assert "不公开" in error.value.message
-    assert "llm_internal" in error.value.message
+    assert "内部接口" in error.value.message
     assert openai_server.requests == []
     assert snapshot(session, secret.id) == before
 
@@ -559,6 +563,8 @@ def test_accept_refused_for_outsider(session, actor, draft, section, openai_serv
 
 def test_accept_on_submitted_draft_needs_confirmation(session, actor, draft, section,
                                                       openai_server):
+    add_reviewers(session, factories.make_unit(session, "政策法规处"))
+    fill_placeholders(session, actor, draft.id)
     suggestion = generate(session, actor, action=AiAction.POLISH, section_id=section.id)
     review.submit(session, actor=actor, draft_id=draft.id)
     session.commit()

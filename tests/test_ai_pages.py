@@ -14,6 +14,7 @@ from tests import factories
 from tests.conftest import SICHUAN
 from tests.office_setup import item_input, make_office
 from tests.openai_server import openai_server  # noqa: F401 (pytest fixture)
+from tests.review_ready import make_ready
 from widgets.ai_panel import RUN_PREFIX
 
 REPLY = "根据《实施意见》二、（三），政策文件与解读材料同步发布（依据二、（九））。"
@@ -61,8 +62,10 @@ def make_draft(app_db, author, kind=DraftKind.INTERPRETATION, disclosure=Disclos
     with db(app_db) as session:
         parsed, raw = policies.parse_upload(SICHUAN.name, SICHUAN.read_bytes())
         fields = policies.PolicyFields(title=parsed.title or "实施意见", issuer=parsed.issuer)
+        # Each draft gets its own copy of the policy, so a second one is a chosen duplicate.
         policy = policies.save_policy(session, actor=author, parsed=parsed, fields=fields,
-                                      source_name=SICHUAN.name, raw_text=raw)
+                                      source_name=SICHUAN.name, raw_text=raw,
+                                      allow_duplicate=True)
         draft = drafts.create_from_policy(session, actor=author, policy_id=policy.id, kind=kind,
                                           disclosure=disclosure, **extra)
         session.commit()
@@ -126,8 +129,8 @@ def test_panel_disabled_without_configuration(app_db, author, monkeypatch):
     assert button(app, "AI 起草本段").disabled
     assert button(app, "AI 润色").disabled
     explanation = " ".join(caption.value for caption in app.caption)
-    assert "llm_base_url" in explanation
-    assert ".streamlit/secrets.toml" in explanation
+    assert "AI 接口的地址" in explanation
+    assert "llm_base_url" not in explanation
 
 
 def test_panel_disabled_for_not_public_draft(app_db, author, openai_server):
@@ -217,6 +220,8 @@ def test_panel_discard(app_db, author, openai_server):
 
 def test_panel_accept_on_submitted_draft_asks_confirmation(app_db, author, openai_server):
     draft = make_draft(app_db, author)
+    with db(app_db) as session:
+        make_ready(session, author, draft.id)   # reviewers, and no template prompts left
     app = panel(author, draft)
     button(app, "AI 润色").click().run()
     with db(app_db) as session:
@@ -234,7 +239,7 @@ def test_panel_accept_on_submitted_draft_asks_confirmation(app_db, author, opena
 
 
 @pytest.mark.parametrize("status, phrase", [(500, "HTTP 500"), (429, "HTTP 429"),
-                                            (401, "llm_api_key")])
+                                            (401, "接口密钥")])
 def test_panel_shows_endpoint_error(app_db, author, openai_server, status, phrase):
     openai_server.mode, openai_server.status = "status", status
     draft = make_draft(app_db, author)

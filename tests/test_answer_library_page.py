@@ -77,7 +77,9 @@ def count_caption(app: AppTest) -> str:
 def test_page_lists_approved_answers(library):
     office = library.office
 
-    app = open_page(office.outsider)
+    # The brief is 不公开: a 承办人员 of its unit sees its entries, outsiders do not.
+    assert count_caption(open_page(office.outsider)).startswith("共找到 0 条")
+    app = open_page(office.peer)
 
     assert not app.exception
     assert app.title[0].value == "答问口径库"

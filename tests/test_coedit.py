@@ -16,6 +16,7 @@ from planner.models import (AiAction, AiSuggestion, AuditEntry, ConflictState, D
                             Role, User, VersionOrigin)
 from planner.services import coedit, drafts, policies, review
 from tests.factories import grant, make_unit, make_user
+from tests.review_ready import fill_placeholders
 from tests.test_review import POLICY_TEXT
 
 S = DraftStatus
@@ -206,6 +207,8 @@ def test_drafts_save_section_records_version(team):
 
 
 def test_save_after_approval_needs_confirmation(team):
+    fill_placeholders(team.session, team.owner, team.draft_id)   # 送审 needs them written
+    version = team.first().version
     review.submit(team.session, actor=team.owner, draft_id=team.draft_id)
     review.approve(team.session, actor=team.peer, draft_id=team.draft_id, opinion="同意")
     team.session.commit()
@@ -214,15 +217,16 @@ def test_save_after_approval_needs_confirmation(team):
         save(team, team.expert, "审核期间的修改。")
     team.session.rollback()
     assert team.session.get(Draft, team.draft_id).status == S.PENDING_SECOND
-    assert len(versions(team.session, team.first().id)) == 1
+    assert len(versions(team.session, team.first().id)) == version
 
     save(team, team.expert, "审核期间的修改。", confirm_reset=True)
     assert team.session.get(Draft, team.draft_id).status == S.DRAFT
-    assert team.first().version == 2
+    assert team.first().version == version + 1
 
 
 def test_conflict_during_review_keeps_status(team):
     save(team, team.owner, "作者的修改。")
+    fill_placeholders(team.session, team.owner, team.draft_id)
     review.submit(team.session, actor=team.owner, draft_id=team.draft_id)
     team.session.commit()
 
@@ -651,6 +655,7 @@ def test_comment_reply_to_other_section_not_found(team):
 
 
 def test_submit_with_open_comments_needs_confirmation(team):
+    fill_placeholders(team.session, team.owner, team.draft_id)
     root = comment(team, team.head, "第三部分表述需斟酌。")
     comment(team, team.owner, "第一部分也请再看看。")
 
@@ -668,6 +673,7 @@ def test_submit_with_open_comments_needs_confirmation(team):
 
 
 def test_submit_after_comments_resolved_needs_no_confirmation(team):
+    fill_placeholders(team.session, team.owner, team.draft_id)
     root = comment(team, team.head, "第三部分表述需斟酌。")
     coedit.resolve_thread(team.session, actor=team.owner, comment_id=root.id)
 
@@ -811,6 +817,7 @@ def test_resolve_merge_with_markers_left_rejected(team, conflict):
 
 
 def test_resolve_keep_mine_under_review_needs_confirmation(team, conflict):
+    fill_placeholders(team.session, team.owner, team.draft_id)
     review.submit(team.session, actor=team.owner, draft_id=team.draft_id)
     team.session.commit()
 
@@ -825,6 +832,7 @@ def test_resolve_keep_mine_under_review_needs_confirmation(team, conflict):
 
 
 def test_resolve_take_theirs_under_review_keeps_status(team, conflict):
+    fill_placeholders(team.session, team.owner, team.draft_id)
     review.submit(team.session, actor=team.owner, draft_id=team.draft_id)
     team.session.commit()
 

@@ -18,6 +18,7 @@ from planner.models import (AiSuggestion, ConflictState, Draft, DraftSection,
                             DraftSectionVersion, DraftStatus, User, VersionOrigin)
 from planner.services import coedit
 from tests.factories import sign_in_state
+from tests.review_ready import fill_placeholders
 from tests.openai_server import openai_server  # noqa: F401 (pytest fixture)
 from tests.test_coedit import Team, build_team
 
@@ -142,6 +143,8 @@ def test_two_experts_conflict_comments_then_review(openai_server, team, engine):
     assert history[-1].author_name == "刘洋"
     assert len(openai_server.chat_requests) == 1
 
+    with Session(engine, expire_on_commit=False) as session:   # 送审 needs no prompts left
+        fill_placeholders(session, team.owner, team.draft_id)
     owner = open_drafts(team.owner)
     assert "1 条未解决的批注" in messages(owner.warning)
     click(owner, "送审")

@@ -15,9 +15,10 @@ from planner.documents.word import check_gbt9704
 from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from planner.models import (AuditEntry, Disclosure, DraftKind, DraftSection, DraftStatus,
                             EventDocument, EventDraftLink, EventKind, Role)
-from planner.services import drafts, event_documents, review
+from planner.services import coedit, drafts, event_documents, review
 from tests import factories
 from tests.event_docs_setup import make_press_office
+from tests.review_ready import fill_placeholders
 
 REASON = "内部工作材料，属于过程性信息。"
 BASIS = "《中华人民共和国政府信息公开条例》第十六条第二款"
@@ -297,6 +298,7 @@ def test_documents_for_lists_roles_with_status(office):
     event = office.event()
     plan = create(office, event, EventDocument.PLAN)
     release = create(office, event, EventDocument.PRESS_RELEASE)
+    fill_placeholders(office.session, office.spokesperson, release.id)
     review.submit(office.session, actor=office.spokesperson, draft_id=release.id)
     office.session.commit()
 
@@ -449,6 +451,10 @@ def test_save_answer_details_too_long_refused(office, brief):
 def test_save_answer_details_expert_allowed(office, brief):
     expert = factories.make_user(office.session, "liuyang", unit=office.publicity,
                                  roles={Role.EXPERT})
+    # The brief is 不公开, so an expert of another unit works on it once assigned a part.
+    coedit.assign_section(office.session, actor=office.author,
+                          section_id=question(office, brief.id).id, assignee_id=expert.id,
+                          read_only=False)
 
     save_details(office, question(office, brief.id).id, actor=expert, tier="reserve")
 

@@ -2,6 +2,7 @@
 sanitised names, who may upload, see and delete, and the audit rows."""
 
 import io
+import unicodedata
 from pathlib import Path
 
 import docx
@@ -120,7 +121,8 @@ def test_attach_over_size_limit(session, people, event_id, monkeypatch):
                            file_name="长实录.txt", data=big)
 
     get_settings.cache_clear()
-    assert "超过上限 1 MB" in refused.value.message
+    size = len(big) / 1024 / 1024
+    assert f"“长实录.txt”有 {size:.1f} MB，超过上传上限 1 MB" in refused.value.message
 
 
 def test_same_content_twice_refused(session, people, event_id):
@@ -134,10 +136,32 @@ def test_same_content_twice_refused(session, people, event_id):
     assert "内容相同" in refused.value.message
 
 
+@pytest.mark.parametrize(("name", "data", "error", "shown"), [
+    ("记录\u202etxt.exe\u2066.txt", lambda: "现场记录".encode(), Conflict, "记录txt.exe.txt"),
+    ("空\u202e白.txt", lambda: b"", InvalidInput, "空白.txt"),
+    ("签\u202e到.ex\u202ce", lambda: b"MZ", InvalidInput, "签到.exe"),
+    ("照\x85片.jpg", lambda: PDF, InvalidInput, "照_片.jpg"),
+])
+def test_messages_name_sanitised_file(session, people, event_id, name, data, error, shown):
+    content = data()
+    if error is Conflict:
+        attach(session, people, event_id, "记录.txt", content)
+
+    with pytest.raises(error) as refused:
+        event_files.attach(session, actor=people.speaker, event_id=event_id,
+                           file_name=name, data=content)
+
+    message = refused.value.message
+    assert f"“{shown}”" in message
+    assert not [char for char in message if unicodedata.category(char) in ("Cc", "Cf")]
+
+
 @pytest.mark.parametrize(("name", "stored"), [
     ("../../etc/现场照片<1>.jpg", "现场照片_1.jpg"),
     ("C:\\Users\\chen\\Desktop\\主席台.JPG", "主席台.jpg"),
     ("通知\u202egpj.jpg", "通知gpj.jpg"),
+    ("通知\u2066\u200fgpj\u2069.jpg", "通知gpj.jpg"),
+    ("通知\x85第\x9b二\x07版.jpg", "通知_第_二_版.jpg"),
     ("CON.jpg", "_CON.jpg"),
 ])
 def test_file_name_sanitised(session, people, event_id, name, stored):

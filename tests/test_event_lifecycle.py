@@ -359,6 +359,107 @@ def test_edit_time_recorded_as_reschedule(session, people):
     assert session.get(PressEvent, event.id).sequence == 1
 
 
+def test_edit_time_records_end_times(session, people):
+    event = book(session, people)
+
+    events.update_event(session, actor=people.speaker, event_id=event.id,
+                        data=event_input(ends_at=START + timedelta(hours=2)))
+    session.commit()
+
+    [row] = [r for r in event_flow.history(session, event.id) if r.action == "reschedule"]
+    assert events.as_utc(row.old_ends_at) == events.as_utc(START + timedelta(hours=1))
+    assert events.as_utc(row.new_ends_at) == events.as_utc(START + timedelta(hours=2))
+    assert row.change == "2026-12-08 10:00—11:00 → 2026-12-08 10:00—12:00"
+    assert session.get(PressEvent, event.id).sequence == 1
+
+
+def test_edit_start_shows_both_times(session, people):
+    event = book(session, people)
+
+    events.update_event(session, actor=people.speaker, event_id=event.id,
+                        data=event_input(starts_at=LATER, ends_at=LATER + timedelta(hours=1)))
+    session.commit()
+
+    [row] = [r for r in event_flow.history(session, event.id) if r.action == "reschedule"]
+    assert row.change == "2026-12-08 10:00—11:00 → 2026-12-10 10:00—11:00"
+
+
+def test_edit_title_only_is_not_reschedule(session, people):
+    event = book(session, people)
+
+    events.update_event(session, actor=people.speaker, event_id=event.id,
+                        data=event_input(topic="春运交通保障工作", venue="厅三楼会议室"))
+    session.commit()
+
+    rows = event_flow.history(session, event.id)
+    assert [r.action for r in rows] == ["create", "edit"]
+    assert rows[-1].changed_fields == ("topic", "venue")
+    assert rows[-1].change == "主题、地点（日历邀请随之更新，请重新发送或下载）"
+    assert rows[-1].old_starts_at is None
+    assert session.get(PressEvent, event.id).sequence == 1     # a new place and title
+
+
+def test_edit_time_and_title_writes_two_rows(session, people):
+    event = book(session, people)
+
+    events.update_event(session, actor=people.speaker, event_id=event.id,
+                        data=event_input(topic="春运交通保障工作",
+                                         ends_at=START + timedelta(hours=2)))
+    session.commit()
+
+    rows = event_flow.history(session, event.id)
+    assert [r.action for r in rows] == ["create", "reschedule", "edit"]
+    assert rows[-1].change == "主题"
+
+
+def test_edit_without_change_writes_no_row(session, people):
+    event = book(session, people)
+
+    events.update_event(session, actor=people.speaker, event_id=event.id,
+                        data=event_input(topic="  春运交通保障新闻发布会 "))
+    session.commit()
+
+    assert [r.action for r in event_flow.history(session, event.id)] == ["create"]
+
+
+def test_postpone_records_end_times(session, people):
+    event = book(session, people)
+
+    take(session, people, Action.POSTPONE, event.id)
+    session.commit()
+
+    row = event_flow.history(session, event.id)[-1]
+    assert row.change == "2026-12-08 10:00—11:00 → 2026-12-10 10:00—11:00"
+
+
+def test_edit_history_sqlite_and_postgresql(any_session):
+    people = make_people(any_session)
+    event = book(any_session, people)
+
+    events.update_event(any_session, actor=people.speaker, event_id=event.id,
+                        data=event_input(topic="春运交通保障工作",
+                                         ends_at=START + timedelta(hours=2)))
+    any_session.commit()
+
+    rows = event_flow.history(any_session, event.id)
+    assert [r.action for r in rows] == ["create", "reschedule", "edit"]
+    assert rows[1].change == "2026-12-08 10:00—11:00 → 2026-12-08 10:00—12:00"
+    assert rows[2].change == "主题"
+
+
+def test_history_row_without_end_times_shows_starts(session, people):
+    # A 改期 row written before the end times were recorded.
+    event = book(session, people)
+    session.add(EventStatusChange(event_id=event.id, action="reschedule", from_status="planning",
+                                  to_status="planning", old_starts_at=events.as_utc(START),
+                                  new_starts_at=events.as_utc(LATER),
+                                  actor_id=people.speaker.id))
+    session.commit()
+
+    row = event_flow.history(session, event.id)[-1]
+    assert row.change == "2026-12-08 10:00 → 2026-12-10 10:00"
+
+
 def test_edit_after_held_refused(session, people):
     event = book(session, people)
     set_status(session, event.id, S.HELD)

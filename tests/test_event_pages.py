@@ -17,12 +17,24 @@ from streamlit.testing.v1 import AppTest
 import planner.services
 import widgets
 from planner import timeutil
+from planner.config import get_settings
 from planner.db import make_engine, migrate
-from planner.models import EventKind, EventStatus, EventStatusChange, PressEvent
-from planner.services import event_flow, events, media
-from planner.timeutil import OFFICE_TZ
+from planner.errors import Conflict
+from planner.i18n import t
+from planner.models import (Disclosure, EventDocument, EventKind, EventStatus,
+                            EventStatusChange, PressEvent)
+from planner.services import event_documents, event_files, event_flow, events, media
+from planner.timeutil import OFFICE_TZ, to_office
 from tests import factories
+from tests.browser_support import AppServer
 from tests.event_setup import EventPeople, event_input, make_people
+# `browser` and `page` are fixtures: pytest finds them in this module's namespace.
+from tests.test_browser import alert, browser, open_nav, page  # noqa: F401
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture skips the browser test with install instructions
+    expect = None
 
 APP = "../app.py"
 PAGE = "views/events.py"
@@ -93,6 +105,13 @@ def book(db, people, **overrides) -> PressEvent:
 def stored(db, event_id: int) -> PressEvent:
     db.expire_all()
     return db.get(PressEvent, event_id)
+
+
+def times_key(db, event_id: int) -> str:
+    """The key suffix of the edit and 延期 forms: the event's id and stored times."""
+    event = stored(db, event_id)
+    start, end = to_office(event.starts_at), to_office(event.ends_at)
+    return f"{event.id}_{start:%Y%m%d%H%M}_{end:%Y%m%d%H%M}"
 
 
 # --- booking ----------------------------------------------------------------------------
@@ -170,8 +189,9 @@ def test_postpone_with_reason(db, people):
     event = book(db, people)
     app = open_page(people.speaker, selected=event.id)
 
-    app.date_input(key=f"events_postpone_day_{event.id}").set_value(date(2026, 12, 10))
-    app.text_input(key=f"events_postpone_reason_{event.id}").input("与省政府常务会议冲突")
+    suffix = times_key(db, event.id)
+    app.date_input(key=f"events_postpone_day_{suffix}").set_value(date(2026, 12, 10))
+    app.text_input(key=f"events_postpone_reason_{suffix}").input("与省政府常务会议冲突")
     button(app, "检查并延期").click().run()
 
     moved = stored(db, event.id)
@@ -209,8 +229,9 @@ def test_edit_rechecks_booking(db, people):
                  starts_at=START + timedelta(days=1), ends_at=START + timedelta(days=1, hours=1))
     app = open_page(people.speaker, selected=other.id)
 
-    app.date_input(key=f"events_edit_{other.id}_day").set_value(START.date())
-    app.text_input(key=f"events_edit_{other.id}_venue").input("厅新闻发布厅")
+    prefix = f"events_edit_{times_key(db, other.id)}"
+    app.date_input(key=f"{prefix}_day").set_value(START.date())
+    app.text_input(key=f"{prefix}_venue").input("厅新闻发布厅")
     button(app, "检查并保存修改").click().run()
 
     assert any(w.value.startswith("场地冲突（活动）") for w in app.warning)
@@ -359,3 +380,283 @@ def test_board_link_selects_event(listed, people):
 
     assert "春运新闻发布会" in [s.value for s in app.subheader]
     assert app.selectbox(key="events_select_box").value == listed.id
+
+
+# --- the detail view across reruns -----------------------------------------------------
+
+def tab_container(app: AppTest):
+    """The proto of the event's tab container (Streamlit 1.67 block)."""
+    stack = [app.main]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "type", "") == "tab_container" or (
+                hasattr(node, "proto") and node.proto is not None
+                and node.proto.WhichOneof("type") == "tab_container"):
+            return node.proto.tab_container
+        children = getattr(node, "children", {})
+        stack.extend(children.values() if isinstance(children, dict) else children)
+    raise AssertionError("no tab container on the page")
+
+
+def test_tab_kept_after_step(db, people):
+    event = book(db, people)
+    app = open_page(people.leader, selected=event.id)
+    app.session_state["events_detail_tab"] = "状态"
+    app.run()
+
+    button(app, "批准").click().run()
+
+    assert stored(db, event.id).status == EventStatus.APPROVED
+    assert app.session_state["events_detail_tab"] == "状态"
+    assert tab_container(app).default_tab_index == 1
+
+
+def test_postpone_form_follows_edit(db, people):
+    event = book(db, people, ends_at=START + timedelta(minutes=90))
+    app = open_page(people.speaker, selected=event.id)
+    assert app.time_input(key=f"events_postpone_end_{times_key(db, event.id)}").value \
+        == time(11, 30)
+
+    app.time_input(key=f"events_edit_{times_key(db, event.id)}_end").set_value(time(11, 0))
+    button(app, "检查并保存修改").click().run()
+    assert events.as_utc(stored(db, event.id).ends_at) == events.as_utc(
+        START + timedelta(hours=1))
+
+    suffix = times_key(db, event.id)
+    assert app.time_input(key=f"events_postpone_end_{suffix}").value == time(11, 0)
+    app.date_input(key=f"events_postpone_day_{suffix}").set_value(date(2026, 12, 10))
+    app.text_input(key=f"events_postpone_reason_{suffix}").input("与省政府常务会议冲突")
+    button(app, "检查并延期").click().run()
+
+    assert not [w.value for w in app.warning if "超过常规时长" in w.value]
+    moved = stored(db, event.id)
+    assert events.as_utc(moved.ends_at) == events.as_utc(
+        datetime(2026, 12, 10, 11, 0, tzinfo=OFFICE_TZ))
+
+
+def test_versions_counted_from_one(db, people):
+    event = book(db, people)
+
+    app = open_page(people.speaker, selected=event.id)
+
+    assert any("（日历邀请第 1 版）" in m.value for m in app.markdown)
+    assert any(m.value.startswith("日历邀请（.ics，METHOD:REQUEST）第 1 版") for m in app.markdown)
+    assert not any("第 0 版" in m.value for m in app.markdown)
+
+
+def test_invite_uid_shown_as_code(db, people):
+    event = book(db, people)
+
+    app = open_page(people.speaker, selected=event.id)
+
+    assert f"日历编号（UID）：`{stored(db, event.id).uid}`" in [c.value for c in app.caption]
+
+
+# --- addresses --------------------------------------------------------------------------
+
+def test_online_room_shown_as_link(db, people):
+    room = "https://127.0.0.1:8501/room?id=1&x=(a)"
+    event = book(db, people, venue="", online_room=room)
+
+    app = open_page(people.speaker, selected=event.id)
+
+    [summary] = [m.value for m in app.markdown if "地点：" in m.value]
+    assert summary.endswith(f"地点：[`{room}`](https://127.0.0.1:8501/room?id=1&x=%28a%29)")
+    assert "\\" not in summary
+
+
+def test_online_room_without_scheme_is_code(db, people):
+    event = book(db, people, venue="", online_room="腾讯会议 123 456 789")
+
+    app = open_page(people.speaker, selected=event.id)
+
+    [summary] = [m.value for m in app.markdown if "地点：" in m.value]
+    assert summary.endswith("地点：`腾讯会议 123 456 789`")
+
+
+# --- 发布预告 and media -------------------------------------------------------------------
+
+def test_announce_missing_channel_explained(db, people):
+    event = book(db, people, kind=EventKind.ONLINE_INTERVIEW, topic="交通强国在线访谈",
+                 venue="", online_room="https://jtt.example.gov.cn/ft", question_channel="")
+    event_flow.approve(db, actor=people.leader, event_id=event.id, now=NOW)
+    db.commit()
+
+    app = open_page(people.speaker, selected=event.id)
+
+    assert [b.label for b in app.button if b.label == "发布预告"] == []
+    assert any("还没有填写网友提问渠道" in i.value for i in app.info)
+
+
+def test_announce_with_channel_no_hint(db, people):
+    event = book(db, people, kind=EventKind.ONLINE_INTERVIEW, topic="交通强国在线访谈",
+                 venue="", online_room="https://jtt.example.gov.cn/ft")
+    event_flow.approve(db, actor=people.leader, event_id=event.id, now=NOW)
+    db.commit()
+
+    app = open_page(people.speaker, selected=event.id)
+
+    assert button(app, "发布预告")
+    assert not any("网友提问渠道" in i.value for i in app.info)
+
+
+def test_media_all_invited_said(db, people):
+    event = book(db, people)
+    contact = media.create_contact(db, actor=people.clerk, data=media.ContactInput(
+        outlet="四川日报", reporter="张三", phone="13812345678"))
+    media.invite(db, actor=people.clerk, event_id=event.id, contact_ids=[contact.id])
+    db.commit()
+
+    app = open_page(people.clerk, selected=event.id)
+
+    captions = " ".join(c.value for c in app.caption)
+    assert "1 位联系人都已邀请" in captions
+    assert "没有可邀请的联系人" not in captions
+
+
+# --- files ------------------------------------------------------------------------------
+
+def upload(app: AppTest, event_id: int, name: str, data: bytes) -> AppTest:
+    app.file_uploader(key=f"events_upload_{event_id}").upload(name, data, "text/plain").run()
+    return button(app, "上传").click().run()
+
+
+def test_upload_small_file_size_in_bytes(db, people):
+    event = book(db, people)
+    app = open_page(people.speaker, selected=event.id)
+
+    upload(app, event.id, "签到表.txt", "春运交通保障新闻发布会签到表，共二十人。".encode())
+
+    assert not app.error, [e.value for e in app.error]
+    assert any(c.value.startswith("60 字节 · 陈静") for c in app.caption), \
+        [c.value for c in app.caption]
+
+
+def test_upload_oversize_refused_in_chinese(db, people, monkeypatch):
+    monkeypatch.setenv("PLANNER_UPLOAD_MAX_MB", "1")
+    get_settings.cache_clear()
+    event = book(db, people)
+    app = open_page(people.speaker, selected=event.id)
+
+    upload(app, event.id, "发布材料.txt", ("一" * (512 * 1024)).encode())   # 1.5 MB
+
+    [error] = [e.value for e in app.error]
+    assert "发布材料.txt" in error
+    assert "1.5 MB" in error
+    assert "超过上传上限 1 MB" in error
+    assert event_files.list_files(db, actor=people.speaker, event_id=event.id) == []
+
+
+def test_upload_bidi_name_sanitised_in_messages(db, people):
+    event = book(db, people)
+    data = "现场记录".encode()
+    app = open_page(people.speaker, selected=event.id)
+
+    upload(app, event.id, "记录\u202etxt.exe\u2066.txt", data)
+    upload(app, event.id, "记录\u202etxt.exe\u2066.txt", data)
+
+    [error] = [e.value for e in app.error]
+    assert "“记录txt.exe.txt”" in error
+    assert not any(char in error for char in "\u202e\u2066")
+    [info] = event_files.list_files(db, actor=people.speaker, event_id=event.id)
+    assert info.file_name == "记录txt.exe.txt"
+
+
+# --- messages naming a generated title ---------------------------------------------------
+
+DRAFT_TITLE_KEYS = ["draft.edit_resets_review", "review.wrong_state",
+                    "review.changed_meanwhile", "review.content_changed",
+                    "review.content_not_approved", "review.return_reason_missing",
+                    "review.draft_without_unit", "coedit.assign_not_allowed",
+                    "coedit.submit_open_comments", "answer_library.not_answer_brief",
+                    "answer_library_page.reused", "event_documents.exists",
+                    "interview_page.preview_created"]
+
+
+def test_generated_titles_not_quoted_twice(db, people):
+    event = book(db, people)
+    draft = event_documents.create_document(db, actor=people.speaker, event_id=event.id,
+                                            role=EventDocument.ANSWER_BRIEF,
+                                            disclosure=Disclosure.PUBLIC)
+    db.commit()
+    assert draft.title.startswith("“")     # “春运交通保障”新闻发布会答问口径
+
+    with pytest.raises(Conflict) as again:
+        event_documents.create_document(db, actor=people.speaker, event_id=event.id,
+                                        role=EventDocument.ANSWER_BRIEF,
+                                        disclosure=Disclosure.PUBLIC)
+    assert f"《{draft.title}》" in again.value.message
+    assert "““" not in again.value.message
+
+    for key in DRAFT_TITLE_KEYS:
+        message = t(key, title=draft.title, status="草稿", action="批准", allowed="已提交",
+                    count=1, role="答问口径", id=draft.id)
+        assert "““" not in message, key
+        assert f"《{draft.title}》" in message, key
+
+
+# --- in Chromium: what the AppTest runs above cannot show --------------------------------
+
+@pytest.fixture
+def event_server(browser, tmp_path):
+    """The app as `make run` serves it, with .streamlit/config.toml and the default
+    upload_max_mb (20), and one booked event with an online room and no venue."""
+    server = AppServer(workdir=tmp_path)
+    server.migrate()
+    engine = make_engine(server.env()["PLANNER_DATABASE_URL"])
+    with Session(engine, expire_on_commit=False) as session:
+        people = make_people(session)
+        book(session, people, venue="", online_room=BROWSER_ROOM)
+    engine.dispose()
+    server.start()
+    yield server, people
+    server.stop()
+
+
+BROWSER_ROOM = "http://127.0.0.1:8501/room?id=1"
+
+
+def uploaded_file_shown(page, name: str) -> None:
+    expect(page.get_by_test_id("stFileUploader").get_by_text(name)).to_be_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.flaky(reruns=1)
+def test_browser_link_tab_and_upload_limit(page, event_server):
+    server, people = event_server
+    page.goto(server.url)
+    page.get_by_label("用户名", exact=True).fill(people.speaker.username)
+    page.get_by_label("密码", exact=True).fill(factories.TEST_PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    open_nav(page, "新闻发布活动")
+
+    link = page.get_by_role("link", name=BROWSER_ROOM)
+    expect(link).to_have_attribute("href", BROWSER_ROOM)
+
+    files_tab = page.get_by_role("tab", name="附件", exact=True)
+    files_tab.click()
+    expect(files_tab).to_have_attribute("aria-selected", "true")
+    dropzone = page.get_by_test_id("stFileUploaderDropzoneInput")
+    # Over upload_max_mb: the app, not Streamlit's own limit, must refuse it.
+    dropzone.set_input_files(files=[{"name": "发布材料.txt", "mimeType": "text/plain",
+                                     "buffer": b"a" * (21 * 1024 * 1024)}])
+    uploaded_file_shown(page, "发布材料.txt")
+    page.get_by_role("button", name="上传", exact=True).click()
+    expect(alert(page, "“发布材料.txt”有 21.0 MB，超过上传上限 20 MB")).to_be_visible()
+
+    dropzone.set_input_files(files=[{"name": "签到表.txt", "mimeType": "text/plain",
+                                     "buffer": "签到表，共二十人。".encode()}])
+    uploaded_file_shown(page, "签到表.txt")
+    # The 上传 button stays from the first file, so a click that lands before the browser
+    # has sent the second file uploads nothing new: click again until it is stored.
+    for _ in range(3):
+        page.get_by_role("button", name="上传", exact=True).click()
+        try:
+            expect(alert(page, "已上传：签到表.txt")).to_be_visible(timeout=5000)
+            break
+        except AssertionError:
+            continue
+    expect(alert(page, "已上传：签到表.txt")).to_be_visible()
+    expect(page.get_by_text("27 字节 · 陈静")).to_be_visible()
+    expect(page.get_by_role("tab", name="附件", exact=True)).to_have_attribute(
+        "aria-selected", "true")

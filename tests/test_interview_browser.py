@@ -22,12 +22,13 @@ from sqlmodel import Session, select
 from planner.db import make_engine
 from planner.i18n import t
 from planner.models import (DraftSection, DraftStatus, EventDocument, EventStatus,
-                            InterviewQuestion, PressEvent, QuestionStatus)
+                            InterviewQuestion, PressEvent, QuestionStatus, User)
 from planner.services import event_documents
 from planner.timeutil import OFFICE_TZ
 from tests.browser_support import AppServer
 from tests.factories import TEST_PASSWORD
 from tests.interview_setup import GUESTS, InterviewOffice, make_office
+from tests.review_ready import fill_placeholders
 # `browser` and `page` are fixtures: pytest finds them in this module's namespace.
 from tests.test_browser import browser, page  # noqa: F401
 from tests.test_browser import alert, choose, open_nav, set_date
@@ -150,8 +151,15 @@ def plan_and_book(page: Page, day) -> None:
     expect(alert(page, f"已把“{TOPIC}”安排为在线访谈")).to_be_visible()
 
 
-def review_and_release(page: Page, staff: InterviewOffice, option: str) -> None:
-    """送审 the draft open on 稿件编辑, have it reviewed at three levels, then release it."""
+def review_and_release(page: Page, server: AppServer, staff: InterviewOffice,
+                       event_id: int, role: EventDocument) -> None:
+    """送审 the draft open on 稿件编辑, have it reviewed at three levels, then release it
+    after ticking the confirmation. The template prompts are written through the services
+    first (送审 refuses a draft that still holds them), and the page is opened again."""
+    with database(server) as session:
+        draft = event_documents.document_draft(session, event_id, role)
+        fill_placeholders(session, session.get(User, staff.speaker.id), draft.id)
+    open_nav(page, "稿件编辑")
     click(page, "送审")
     expect(alert(page, "已送审")).to_be_visible()
     for reviewer, level in ((staff.peer, "初审"), (staff.head, "审核"), (staff.leader, "审发")):
@@ -163,7 +171,8 @@ def review_and_release(page: Page, staff: InterviewOffice, option: str) -> None:
 
     switch_user(page, staff.speaker)
     open_nav(page, "稿件编辑")
-    choose(page, "选择稿件", option)
+    choose(page, "选择稿件", draft_option(server, event_id, role))
+    page.get_by_text("我已核对审发通过的内容", exact=False).click()
     click(page, "发布")
     expect(alert(page, "已发布：")).to_be_visible()
 
@@ -247,7 +256,7 @@ def test_interview_in_browser(page, office_server):
     expect(alert(page, "已起草访谈预告")).to_be_visible()
     click(page, "打开预告稿")
     expect(page.get_by_role("heading", level=1, name="稿件编辑")).to_be_visible()
-    review_and_release(page, staff, draft_option(server, event_id, EventDocument.PREVIEW))
+    review_and_release(page, server, staff, event_id, EventDocument.PREVIEW)
 
     switch_user(page, staff.leader)
     event_step(page, "批准")
@@ -259,7 +268,7 @@ def test_interview_in_browser(page, office_server):
     answer(page, 2, "全省已储备除冰车辆和融雪剂。", "书面答复")
 
     record_transcript(page)
-    review_and_release(page, staff, draft_option(server, event_id, EventDocument.TRANSCRIPT))
+    review_and_release(page, server, staff, event_id, EventDocument.TRANSCRIPT)
     archive(page)
 
     open_nav(page, "在线访谈")

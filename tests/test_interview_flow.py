@@ -22,12 +22,13 @@ from planner.db import make_engine, migrate
 from planner.models import (AuditEntry, Disclosure, Draft, DraftSection, DraftStatus,
                             EventDocument, EventStatus, InterviewPlan, InterviewPlanEntry,
                             InterviewQuestion, Obligation, ObligationStatus, PressEvent,
-                            QuestionStatus)
+                            QuestionStatus, User)
 from planner.services import event_documents, event_flow, interviews, review
 from planner.services.interviews import AnswerMode, EntryInput, EntryStatus, PlanInput
 from tests import factories
 from tests.interview_setup import (AFTER, ASKED_AT, GUESTS, LIVE, PLANNED_AT, REGISTERED_AT,
                                    START, WRITTEN, make_office)
+from tests.review_ready import fill_placeholders
 
 APP = "../app.py"
 CHANNEL = "https://jtt.example.gov.cn/ask（12月14日18时前）"
@@ -45,6 +46,7 @@ def release_document(session, people, event_id: int, role: EventDocument) -> int
     draft = event_documents.create_document(session, actor=people.speaker, event_id=event_id,
                                             role=role, disclosure=Disclosure.PUBLIC)
     session.commit()
+    fill_placeholders(session, people.speaker, draft.id)
     review.submit(session, actor=people.speaker, draft_id=draft.id)
     for reviewer, opinion in ((people.peer, "初审同意"), (people.head, "审核同意"),
                               (people.leader, "同意发布")):
@@ -200,7 +202,11 @@ def successes(app: AppTest) -> str:
 
 
 def review_and_release(app_db, staff, draft_id: int) -> None:
-    """送审 on 稿件编辑, 初审, 审核 and 审发 on 稿件审查 by three people, then 发布."""
+    """送审 on 稿件编辑, 初审, 审核 and 审发 on 稿件审查 by three people, then 发布 after
+    ticking its confirmation. The template prompts are written through the services first,
+    since 送审 refuses a draft that still holds them."""
+    with db(app_db) as session:
+        fill_placeholders(session, session.get(User, staff.speaker.id), draft_id)
     app = as_user(staff.speaker, "views/drafts.py", drafts_selected=draft_id)
     submit(app, "送审")
     for reviewer, level in ((staff.peer, "初审"), (staff.head, "审核"), (staff.leader, "审发")):
@@ -208,6 +214,7 @@ def review_and_release(app_db, staff, draft_id: int) -> None:
         app.text_area(key=f"review_opinion_{draft_id}").input(f"{level}同意")
         submit(app, f"{level}通过")
     app = as_user(staff.speaker, "views/drafts.py", drafts_selected=draft_id)
+    app.checkbox(key=f"drafts_confirm_release_{draft_id}").check().run()
     submit(app, "发布")
     with db(app_db) as session:
         assert session.get(Draft, draft_id).status == DraftStatus.RELEASED

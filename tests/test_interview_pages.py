@@ -206,6 +206,7 @@ def test_schedule_entry_after_warning(people, app_db):
     no_problems(app)
 
     assert len(app.warning) == 1
+    assert app.warning[0].value.startswith("人员冲突（活动）：")
     with db(app_db) as session:
         assert session.get(InterviewPlanEntry, entry_id).event_id is None
     submit(app, "仍然安排")
@@ -332,3 +333,36 @@ def test_board_item_opens_its_interview(people, app_db):
 
     no_problems(app)
     assert app.selectbox(key="interviews_event_box").value == first
+
+
+def test_addresses_shown_unescaped(people, app_db):
+    scheduled_interview(app_db, people)
+
+    app = open_page(people["spokesperson"])
+
+    [detail] = [m.value for m in app.markdown if m.value.startswith("时间：")]
+    assert "网址：[`https://jtt.example.gov.cn/ft`](https://jtt.example.gov.cn/ft)" in detail
+    assert "征集提问渠道：`ft@example.gov.cn`" in detail
+    assert "\\" not in detail
+
+
+def test_missing_channel_warned(people, app_db):
+    with db(app_db) as session:
+        events.create_event(session, actor=people["spokesperson"], data=events.EventInput(
+            kind=EventKind.ONLINE_INTERVIEW, topic="交通强国建设在线访谈",
+            starts_at=office(2026, 12, 20, 10), ends_at=office(2026, 12, 20, 11),
+            online_room="https://jtt.example.gov.cn/ft"))
+        session.commit()
+
+    app = open_page(people["spokesperson"])
+
+    no_problems(app)
+    assert any("还没有填写网友提问渠道" in w.value for w in app.warning)
+
+
+def test_channel_given_no_warning(people, app_db):
+    scheduled_interview(app_db, people)
+
+    app = open_page(people["spokesperson"])
+
+    assert not any("网友提问渠道" in w.value for w in app.warning)

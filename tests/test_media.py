@@ -6,6 +6,7 @@ from datetime import datetime
 import pytest
 from sqlmodel import select
 
+from planner.config import get_settings
 from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from planner.models import AuditEntry, EventStatus, MediaInviteStatus, PressEvent, Role
 from planner.services import events, media
@@ -330,3 +331,21 @@ def test_import_without_outlet_column_refused(session, people):
                               data="姓名,电话\n钱七,13600001111\n".encode())
 
     assert "“媒体”列" in refused.value.message
+
+
+def test_import_over_size_limit(session, people, monkeypatch):
+    monkeypatch.setenv("PLANNER_UPLOAD_MAX_MB", "1")
+    get_settings.cache_clear()
+    rows = "".join(f"报社{n},记者{n},1380000{n:04d},,\n" for n in range(40_000))
+    data = ("媒体,记者,电话,邮箱,备注\n" + rows).encode()      # about 1.3 MB
+
+    try:
+        with pytest.raises(InvalidInput) as refused:
+            media.import_contacts(session, actor=people.clerk, file_name="“两会”通讯录.csv",
+                                  data=data)
+    finally:
+        get_settings.cache_clear()
+
+    size = len(data) / 1024 / 1024
+    assert f"文件“‘两会’通讯录.csv”有 {size:.1f} MB，超过上传上限 1 MB" in refused.value.message
+    assert media.list_contacts(session, actor=people.clerk) == []

@@ -20,6 +20,7 @@ from planner.services import deadlines, drafts, events, meetings, review, schedu
 from planner.timeutil import OFFICE_TZ
 from tests import factories
 from tests.office_setup import forwarded_item, make_office
+from tests.review_ready import make_ready
 
 START = datetime(2026, 12, 8, 15, 0, tzinfo=OFFICE_TZ)     # a Tuesday
 LONG_TITLE = ("关于成都东站出租车拒载议价问题及春运期间综合交通枢纽运输保障工作的"
@@ -385,6 +386,7 @@ def test_record_minutes_makes_internal_draft(session, office):
 
 def test_minutes_go_through_review(session, office):
     draft = minutes(session, office, convened(session, office))
+    make_ready(session, office.clerk, draft.id)
 
     review.submit(session, actor=office.clerk, draft_id=draft.id)
     session.commit()

@@ -137,11 +137,12 @@ def test_register_assess_forward_convene_flow(office, app_db):
         meeting = session.exec(select(Meeting)).one()
         assert meetings.opinion_ids_of(session, meeting.id) == [item.id]
     assert meeting.starts_at.hour == 7          # 15:00 in Shanghai, stored as UTC
+    assert any("邀请第 1 版" in text.value for text in app.markdown)   # SEQUENCE 0
 
     app.date_input(key="meetings_new_day").set_value(MEETING_DAY + timedelta(days=1))
     submit(app, "保存新时间")
     no_problems(app)
-    assert "邀请更新为第 1 版" in app.success[0].value
+    assert "邀请更新为第 2 版" in app.success[0].value
     app.text_input(key="meetings_cancel_reason").input("已书面会商，不再召开")
     submit(app, "取消会议")
     no_problems(app)

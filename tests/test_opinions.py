@@ -17,6 +17,7 @@ from planner.models import (AuditEntry, Draft, DraftKind, DraftSection, DraftSta
 from planner.services import deadlines, opinions, review
 from planner.timeutil import OFFICE_TZ, to_office
 from tests.office_setup import SEEN, forwarded_item, item_input, make_office
+from tests.review_ready import make_ready
 
 
 @pytest.fixture
@@ -465,6 +466,7 @@ def test_response_draft_enters_review(session, office):
     draft = opinions.create_response_draft(session, actor=office.transport_drafter,
                                            opinion_id=item.id)
     session.commit()
+    make_ready(session, office.transport_drafter, draft.id)
     review.submit(session, actor=office.transport_drafter, draft_id=draft.id)
     session.commit()
 

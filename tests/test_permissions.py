@@ -48,10 +48,10 @@ def world(any_session) -> World:
                  event_id=event.id, target_id=target.id)
 
 
-def _save_policy(session, actor):
+def _save_policy(session, actor, title="关于测试的通知"):
     parsed, raw = policies.parse_pasted(POLICY_TEXT)
     return policies.save_policy(session, actor=actor, parsed=parsed,
-                                fields=policies.PolicyFields(title="关于测试的通知"),
+                                fields=policies.PolicyFields(title=title),
                                 source_name="粘贴的文本", raw_text=raw)
 
 
@@ -64,7 +64,7 @@ def _event_input(topic: str) -> events.EventInput:
 # action key (catalog [actions]) → (call as `actor`, roles allowed)
 ACTIONS = {
     "create_policy": (
-        lambda s, a, w: _save_policy(s, a),
+        lambda s, a, w: _save_policy(s, a, title="关于另一项测试的通知"),
         {Role.DRAFTER, Role.GENERAL_OFFICE, Role.ADMIN}),
     "update_policy": (
         lambda s, a, w: policies.update_fields(s, actor=a, policy_id=w.policy_id,

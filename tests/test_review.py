@@ -16,6 +16,7 @@ from planner.models import (AuditEntry, Disclosure, Draft, DraftKind, DraftSecti
                             ObligationStatus, Policy, ReviewLevel, ReviewOutcome, Role, User)
 from planner.services import deadlines, drafts, policies, review
 from tests.factories import make_unit, make_user
+from tests.review_ready import fill_placeholders
 
 S = DraftStatus
 POLICY_TEXT = """关于做好交通运输政务公开工作的通知
@@ -46,11 +47,13 @@ class Office:
     policy_id: int
 
     def new_draft(self, actor: User | None = None, **overrides) -> Draft:
+        """Create a draft from the policy with its fill-in prompts written, ready for 送审."""
         values = dict(policy_id=self.policy_id, kind=DraftKind.INTERPRETATION,
                       disclosure=Disclosure.PUBLIC)
         values.update(overrides)
         draft = drafts.create_from_policy(self.session, actor=actor or self.author, **values)
         self.session.commit()
+        fill_placeholders(self.session, actor or self.author, draft.id)
         return draft
 
     def advance(self, draft_id: int, status: DraftStatus) -> None:
@@ -146,6 +149,7 @@ def test_transitions_table_review_flow():
 
 def test_submit_moves_draft_to_first_review(office):
     draft = office.new_draft()
+    before = audit_actions(office.session, draft.id)
 
     decision = review.submit(office.session, actor=office.author, draft_id=draft.id)
     office.session.commit()
@@ -158,18 +162,19 @@ def test_submit_moves_draft_to_first_review(office):
     assert decision.actor_id == office.author.id
     assert decision.content_hash == review.content_hash(
         review.current_content(office.session, draft.id))
-    assert audit_actions(office.session, draft.id) == ["draft.create", "review.submit"]
+    assert audit_actions(office.session, draft.id) == before + ["review.submit"]
 
 
 def test_submit_audit_same_transaction(office):
     draft = office.new_draft()
+    before = audit_actions(office.session, draft.id)
 
     review.submit(office.session, actor=office.author, draft_id=draft.id)
     office.session.rollback()
 
     assert office.status(draft.id) == S.DRAFT
     assert review.decisions(office.session, draft.id) == []
-    assert audit_actions(office.session, draft.id) == ["draft.create"]
+    assert audit_actions(office.session, draft.id) == before
 
 
 def test_submit_other_unit_forbidden(office, session):
@@ -280,7 +285,9 @@ def test_first_review_author_when_configured(office, monkeypatch):
         review.approve(office.session, actor=office.author, draft_id=draft.id, opinion="同意")
 
 
-def test_first_review_submitter_excluded(office):
+def test_first_review_submitter_excluded(office, session):
+    # A third 承办人员, so the 初审 has someone other than the author and the submitter.
+    make_user(session, "third", unit=make_unit(session, "政策法规处"), roles={Role.DRAFTER})
     draft = office.new_draft()
     review.submit(office.session, actor=office.peer, draft_id=draft.id)
     office.session.commit()
@@ -488,19 +495,21 @@ def test_edit_before_submission_keeps_status(office, status):
 
 def test_save_stale_session_conflicts(office, engine):
     draft = office.new_draft()
-    stale = first_section(office.session, draft.id)   # this session keeps version 1
+    stale = first_section(office.session, draft.id)   # this session keeps this version
+    base = stale.version
 
     with Session(engine, expire_on_commit=False) as other:
         section = other.get(DraftSection, stale.id)
         drafts.save_section(other, actor=other.get(User, office.peer.id), section_id=stale.id,
-                            title=section.title, body="另一实例先保存的背景。", base_version=1)
+                            title=section.title, body="另一实例先保存的背景。",
+                            base_version=base)
         other.commit()
     with pytest.raises(Conflict) as error:
         drafts.save_section(office.session, actor=office.author, section_id=stale.id,
-                            title=stale.title, body="基于旧版本的修改。", base_version=1)
+                            title=stale.title, body="基于旧版本的修改。", base_version=base)
     office.session.rollback()
 
-    assert "第 2 版" in error.value.message
+    assert f"第 {base + 1} 版" in error.value.message
     assert first_section(office.session, draft.id).body == "另一实例先保存的背景。"
 
 
@@ -896,6 +905,9 @@ def busy_office(office, session):
     """Drafts in every state, plus one in another unit, for the queue tests."""
     other_unit = make_unit(session, "成都市交通运输局")
     other_drafter = make_user(session, "chengdu", unit=other_unit, roles={Role.DRAFTER})
+    # Reviewers there too, since 送审 needs someone for 初审 and 审核 in the drafting unit.
+    make_user(session, "chengdu_peer", unit=other_unit, roles={Role.DRAFTER})
+    make_user(session, "chengdu_head", unit=other_unit, roles={Role.DEPARTMENT_HEAD})
     made = {}
     for status in (S.DRAFT, S.PENDING_FIRST, S.PENDING_SECOND, S.PENDING_FINAL, S.APPROVED):
         made[status] = office.new_draft(kind=DraftKind.QA).id

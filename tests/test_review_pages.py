@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from planner.models import Disclosure, Draft, DraftKind, DraftStatus, Role, User
 from planner.services import coedit, drafts, policies, review
 from tests.factories import make_unit, make_user, sign_in_form, sign_in_state
+from tests.review_ready import fill_placeholders
 from tests.test_review import POLICY_TEXT
 
 APP = "../app.py"
@@ -47,6 +48,7 @@ def people(engine, session) -> People:
                                       kind=DraftKind.INTERPRETATION,
                                       disclosure=Disclosure.PUBLIC)
     session.commit()
+    fill_placeholders(session, author, draft.id)
     yield People(author=author, peer=peer, head=head, boss=boss, draft_id=draft.id,
                  title=draft.title)
     st.cache_resource.clear()
@@ -199,6 +201,8 @@ def test_release_button_after_final_approval(people, engine):
         review.approve(session, actor=people.boss, draft_id=people.draft_id, opinion="同意")
         session.commit()
     approved = signed_in(people.author, "views/drafts.py")
+    assert button(approved, "发布").disabled   # until the confirmation is ticked
+    approved.checkbox(key=f"drafts_confirm_release_{people.draft_id}").check().run()
     button(approved, "发布").click().run()
 
     assert not approved.error

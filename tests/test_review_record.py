@@ -16,6 +16,7 @@ from planner.models import AuditEntry, Disclosure, DraftKind, EventKind, Role, U
 from planner.services import drafts, events, policies, review
 from planner.timeutil import to_office
 from tests.factories import make_unit, make_user
+from tests.review_ready import fill_placeholders
 
 POLICY_TEXT = """关于做好交通运输政务公开工作的通知
 
@@ -84,6 +85,7 @@ def _draft(session, author, disclosure, **reason):
                                       kind=DraftKind.INTERPRETATION, disclosure=disclosure,
                                       **reason)
     session.commit()
+    fill_placeholders(session, author, draft.id)
     return draft
 
 

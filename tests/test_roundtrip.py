@@ -31,6 +31,7 @@ from planner.services.roundtrip import SectionStatus, import_docx
 from tests import factories
 from tests.db_helpers import snapshot
 from tests.factories import make_unit, make_user
+from tests.review_ready import make_ready
 from tests.test_services import import_sichuan
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -511,6 +512,7 @@ def test_import_unstamped_older_text_not_imported(session, actor, expert):
 
 def test_import_under_review_needs_confirm_reset(session, actor, expert, engine):
     draft = new_draft(session, actor)
+    make_ready(session, actor, draft.id)
     document = reopen(export(session, expert, draft.id))
     replace_text(section_paragraphs(document, "主要内容")[0], "送审后导入的修改。")
     data = saved(document)
@@ -535,6 +537,7 @@ def test_import_under_review_needs_confirm_reset(session, actor, expert, engine)
 
 def test_import_under_review_unchanged_needs_no_confirm(session, actor, expert):
     draft = new_draft(session, actor)
+    make_ready(session, actor, draft.id)
     data = export(session, expert, draft.id)
     review.submit(session, actor=actor, draft_id=draft.id)
     session.commit()
@@ -862,6 +865,7 @@ def test_widget_bad_file_shows_message(session, actor, widget_db):
 
 def test_widget_under_review_asks_confirmation(session, actor, widget_db):
     draft = new_draft(session, actor)
+    make_ready(session, actor, draft.id)
     document = reopen(export(session, actor, draft.id))
     replace_text(section_paragraphs(document, "主要内容")[0], "送审后的修改。")
     review.submit(session, actor=actor, draft_id=draft.id)

@@ -22,6 +22,7 @@ from planner.services import drafts, events, meetings, policies, review
 from planner.timeutil import OFFICE_TZ
 from tests import factories
 from tests.conftest import SICHUAN
+from tests.review_ready import make_ready
 
 # Markdown, HTML, a link, Streamlit's colour directive and LaTeX, in one title.
 HOSTILE_TITLE = "**粗体** <b>加粗</b> [点我](https://evil.example) :red[红字] $x^2$"
@@ -156,6 +157,7 @@ def hostile_office(engine):
         draft = drafts.create_from_policy(session, actor=author, policy_id=policy.id,
                                           kind=DraftKind.QA, disclosure=Disclosure.PUBLIC)
         drafts.rename(session, actor=author, draft_id=draft.id, title=HOSTILE_TITLE)
+        make_ready(session, author, draft.id)
         review.submit(session, actor=author, draft_id=draft.id)
         start = datetime(2026, 12, 8, 10, 0, tzinfo=OFFICE_TZ)
         events.create_event(session, actor=author, data=events.EventInput(

@@ -47,7 +47,7 @@ page_number = page_col.number_input(t("answer_library_page.page"), min_value=1, 
                                     key="library_page")
 
 found = ui.run_action(lambda session, actor: answer_library.search(
-    session, query=query, tier=tier, policy_id=policy_id, limit=PAGE_SIZE,
+    session, query=query, actor=actor, tier=tier, policy_id=policy_id, limit=PAGE_SIZE,
     offset=(int(page_number) - 1) * PAGE_SIZE))
 if found is None:
     st.stop()

@@ -14,7 +14,7 @@ import ui
 from planner import diffing
 from planner.i18n import inside_book_marks, t
 from planner.models import ConflictState, Disclosure, DraftKind, DraftStatus, ReviewOutcome
-from planner.services import coedit, drafts, review
+from planner.services import answer_sources, coedit, drafts, review
 from planner.timeutil import format_office
 from widgets import ai_panel, answer_brief, roundtrip
 
@@ -46,8 +46,16 @@ if FLASH_WARNING_KEY in st.session_state:
     st.warning(st.session_state.pop(FLASH_WARNING_KEY))
 show_unsaved_banner()
 
-with ui.db_session() as session:
-    rows = drafts.list_drafts(session)
+rows = ui.run_action(lambda session, actor: drafts.list_drafts(session, actor=actor))
+if rows is None:
+    st.stop()
+selected_default = st.session_state.get("drafts_selected")
+if selected_default is not None and selected_default not in {row.id for row in rows}:
+    # Opened from another page (an event's documents, 我的待办) but not in this user's
+    # list: the read check shows why, in place of some other draft.
+    st.session_state.pop("drafts_selected")
+    ui.run_action(lambda s, a: drafts.open_draft(s, actor=a, draft_id=selected_default))
+    selected_default = None
 if not rows:
     st.info(t("draft_page.none"))
     st.page_link("views/policies.py", label=t("draft_page.go_policies"), icon=":material/description:")
@@ -56,7 +64,6 @@ if not rows:
 ids = [row.id for row in rows]
 names = {row.id: f"{ui.label('draft.kind', row.kind)} · {row.title}"
               f"（{ui.label('draft.status', row.status)}）" for row in rows}
-selected_default = st.session_state.get("drafts_selected")
 draft_id = st.selectbox(t("draft_page.select"), ids, format_func=names.get,
                         index=ids.index(selected_default) if selected_default in ids else 0,
                         key="drafts_select_box")
@@ -64,11 +71,12 @@ st.session_state["drafts_selected"] = draft_id
 
 
 def load(session, actor):
+    draft = drafts.open_draft(session, actor=actor, draft_id=draft_id)   # checks reading
     sections = drafts.list_sections(session, draft_id)
     may_assign = coedit.may_assign(session, actor=actor, draft_id=draft_id)
     return {
         "actor_id": actor.id,
-        "draft": drafts.get_draft(session, draft_id),
+        "draft": draft,
         "sections": sections,
         "decisions": review.decisions(session, draft_id),
         "releases": review.releases(session, draft_id),
@@ -86,6 +94,7 @@ def load(session, actor):
         "conflicts": coedit.open_conflicts(session, actor=actor, draft_id=draft_id),
         "history": {s.id: coedit.section_history(session, s.id) for s in sections},
         "draft_history": coedit.draft_history(session, draft_id),
+        "unverified_sources": answer_sources.unverified_sources(session, draft),
     }
 
 
@@ -109,19 +118,60 @@ if draft.status == DraftStatus.RETURNED and returns:
                  reason=ui.escape_md(returns[-1].decision.opinion)))
 
 # --- Review steps the user may take now --------------------------------------------------
+
+def load_review_gate(session, actor):
+    """Why 送审 or 发布 would be refused now, and who may release an approved draft."""
+    gate = {"submit": [], "release": [], "release_rule": None}
+    if review.Step.SUBMIT in steps:
+        gate["submit"] = review.submit_blockers(session, actor=actor, draft_id=draft_id)
+    if review.Step.RELEASE in steps:
+        gate["release"] = review.release_blockers(session, draft_id=draft_id)
+    elif draft.status == DraftStatus.APPROVED:
+        gate["release_rule"] = review.release_rule(session, draft_id=draft_id)
+    return gate
+
+
+def release_rule_text(rule: review.ReleaseRule) -> str:
+    people = (t("review_gate.release_people", names=ui.escape_md("、".join(rule.people)))
+              if rule.people else t("review_gate.release_nobody"))
+    return t("review_gate.release_by", unit=ui.escape_md(rule.unit_name),
+             unit_roles="、".join(ui.label("role", role) for role in rule.unit_roles),
+             any_roles="、".join(ui.label("role", role) for role in rule.any_unit_roles),
+             people=people)
+
+
+gate = ui.run_action(load_review_gate) or {"submit": [], "release": [], "release_rule": None}
+for message in gate["submit"] + gate["release"]:
+    st.warning(ui.escape_md(message))
+if gate["release_rule"] is not None:
+    st.info(release_rule_text(gate["release_rule"]))
 confirm_comments = False
-if review.Step.SUBMIT in steps and open_threads:
+if review.Step.SUBMIT in steps and open_threads and not gate["submit"]:
     st.warning(t("coedit_page.open_comments_warning", count=open_threads))
     confirm_comments = st.checkbox(t("coedit_page.confirm_open_comments", count=open_threads),
                                    key=f"drafts_confirm_comments_{draft_id}")
+confirm_sources = False
+if review.Step.SUBMIT in steps and view["unverified_sources"] and not gate["submit"]:
+    st.warning(t("answer_sources.submit_warning", places=ui.escape_md(
+        answer_sources.describe(view["unverified_sources"]))))
+    confirm_sources = st.checkbox(t("answer_sources.confirm_submit"),
+                                  key=f"drafts_confirm_sources_{draft_id}")
+confirm_release = False
+if review.Step.RELEASE in steps and not gate["release"]:
+    # 发布 freezes the content for good, so it takes a ticked box first.
+    confirm_release = st.checkbox(t("review_gate.release_confirm"),
+                                  key=f"drafts_confirm_release_{draft_id}")
 step_cols = st.columns(3)
 if review.Step.SUBMIT in steps and step_cols[0].button(t("draft_page.submit"), type="primary",
-                                                         key=f"drafts_submit_{draft_id}"):
+                                                         key=f"drafts_submit_{draft_id}",
+                                                         disabled=bool(gate["submit"])):
     if ui.run_action(lambda s, a: review.submit(s, actor=a, draft_id=draft_id,
-                                                confirm_open_comments=confirm_comments)):
+                                                confirm_open_comments=confirm_comments,
+                                                confirm_unverified_sources=confirm_sources)):
         flash_and_rerun(t("draft_page.submitted", title=ui.escape_md(draft.title)))
 if review.Step.RELEASE in steps and step_cols[0].button(t("draft_page.release"), type="primary",
-                                                          key=f"drafts_release_{draft_id}"):
+                                                          key=f"drafts_release_{draft_id}",
+                                                          disabled=not confirm_release):
     if ui.run_action(lambda s, a: review.release(s, actor=a, draft_id=draft_id)):
         flash_and_rerun(t("draft_page.released", title=ui.escape_md(draft.title)))
 if review.Step.APPROVE in steps and step_cols[1].button(t("draft_page.go_review"),

@@ -9,16 +9,20 @@ import streamlit as st
 import downloads
 import ui
 from planner import timeutil
+from planner.config import get_settings
+from planner.filenames import format_size
 from planner.i18n import t
 from planner.models import EventKind, EventStatus, MediaInviteStatus, Role
 from planner.services import event_files, event_flow, events, media
 from planner.timeutil import OFFICE_TZ, format_office, to_office
-from planner.workdays import WarningLevel
+from widgets import booking_issues
 
 SELECTED_KEY = "events_selected"          # the supervision board sets it too
 SELECT_BOX_KEY = "events_select_box"
 PENDING_KEY = "events_pending"            # (kind, event id or None, data, issues)
 PAGE_KEY = "events_page_number"
+TAB_KEY = "events_detail_tab"             # the detail tab shown, kept across reruns
+TABS = ("basics", "status", "media", "documents", "files", "invite")
 DRAFT_LIMIT = events.CHOICE_LIMIT
 
 st.title(t("nav.events"))
@@ -40,10 +44,16 @@ def select_event(event_id: int) -> None:
     st.session_state.pop(SELECT_BOX_KEY, None)
 
 
-def show_issues(issues: list[events.BookingIssue]) -> None:
-    for issue in issues:
-        text = f"{t(f'event_flow.issue.{issue.kind}')}：{ui.escape_md(issue.message)}"
-        (st.info if issue.level == WarningLevel.INFO else st.warning)(text)
+def times_key(event) -> str:
+    """Widget-key suffix from the event's stored times.
+
+    A widget shows the value stored under its key in st.session_state and ignores a new
+    `value`, so the time widgets of the edit and 延期 forms would go on showing the times
+    from before an edit or a 延期. A new key after such a change starts them from the new
+    times.
+    """
+    start, end = to_office(event.starts_at), to_office(event.ends_at)
+    return f"{event.id}_{start:%Y%m%d%H%M}_{end:%Y%m%d%H%M}"
 
 
 # --- the booking and edit form ----------------------------------------------------------
@@ -52,7 +62,8 @@ def event_form(prefix: str, current: events.EventInput | None, event_id: int | N
                submit_label: str) -> events.EventInput | None:
     """The fields of an event; returns the input when the form is submitted."""
     with ui.db_session() as session:
-        policy_titles, found_drafts = events.link_choices(session, event_id=event_id)
+        policy_titles, found_drafts = events.link_choices(
+            session, actor=ui.current_actor(session), event_id=event_id)
     draft_titles = {d.id: f"{ui.label('draft.kind', d.kind)} · {d.title}"
                     for d in found_drafts.values()}
     tomorrow = to_office(now).date() + timedelta(days=1)
@@ -151,7 +162,7 @@ def pending_confirmation(kind: str, event_id: int | None) -> None:
     if pending is None or pending[:2] != (kind, event_id):
         return
     _, _, data, issues = pending
-    show_issues(issues)
+    booking_issues.show(issues)
     confirm_col, back_col = st.columns(2)
     if confirm_col.button(t("event_page.save_anyway"), key=f"events_confirm_{kind}",
                           type="primary"):
@@ -239,7 +250,7 @@ def basics_tab(event, data: events.EventInput) -> None:
     if event.status in events.EDITABLE:
         with ui.db_session() as session:
             issues = events.check_event(session, event.id, now=now)
-        show_issues(issues)
+        booking_issues.show(issues)
     people = events.people_on(event)
     st.markdown(t("event_page2.people_line", people=ui.escape_md("、".join(
         f"{p.name}（{t(f'event_flow.role.{p.role}')}{'，' + p.title if p.title else ''}）"
@@ -253,7 +264,7 @@ def basics_tab(event, data: events.EventInput) -> None:
                                                                  event.status)))
         return
     with st.expander(t("event_page2.edit_header")):
-        submitted = event_form(f"events_edit_{event.id}", data, event.id,
+        submitted = event_form(f"events_edit_{times_key(event)}", data, event.id,
                                t("event_page2.check_and_update"))
     if submitted is not None:
         check_then_save("update", event.id, submitted)
@@ -269,8 +280,9 @@ def status_tab(event) -> None:
         followups = event_flow.followups(session, event.id)
         history = event_flow.history(session, event.id)
 
+    # iCalendar SEQUENCE counts from 0; people count versions from 1.
     st.markdown(t("event_page2.status_line", status=ui.label("event.status", event.status),
-                  sequence=event.sequence))
+                  sequence=event.sequence + 1))
     if event.cancel_reason:
         st.warning(t("event_page2.cancelled", reason=ui.escape_md(event.cancel_reason)))
     if event.status in (EventStatus.HELD, EventStatus.ARCHIVED):
@@ -283,16 +295,10 @@ def status_tab(event) -> None:
                        t("event_page2.col_status"): " → ".join(
                            ui.label("event.status", s) for s in (row.from_status, row.to_status)
                            if s),
-                       t("event_page2.col_times"): time_change(row),
+                       t("event_page2.col_times"): row.change,
                        t("event_page2.col_reason"): row.reason,
                        t("event_page2.col_actor"): row.actor_name} for row in history],
                      hide_index=True, width="stretch")
-
-
-def time_change(row: event_flow.HistoryRow) -> str:
-    if row.old_starts_at is None:
-        return ""
-    return f"{format_office(row.old_starts_at)} → {format_office(row.new_starts_at)}"
 
 
 def followup_lines(followups: list[event_flow.Followup]) -> None:
@@ -306,6 +312,7 @@ def followup_lines(followups: list[event_flow.Followup]) -> None:
 
 def step_buttons(event, actions: list[event_flow.Action],
                  followups: list[event_flow.Followup]) -> None:
+    announce_blocked_note(event, actions)
     if not actions:
         st.caption(t("event_page2.no_steps"))
         return
@@ -321,6 +328,19 @@ def step_buttons(event, actions: list[event_flow.Action],
         postpone_form(event)
     if event_flow.Action.CANCEL in actions:
         cancel_form(event)
+
+
+def announce_blocked_note(event, actions: list[event_flow.Action]) -> None:
+    """Say why 发布预告 is not offered when an approved 在线访谈 lacks its question channel.
+
+    NOTE: this repeats the channel rule of planner.services.event_flow._check, because
+    available_actions drops a refused step without its reason.
+    """
+    if (is_organiser and event.kind in event_flow.PREVIEW_REQUIRED
+            and event.status == EventStatus.APPROVED
+            and event_flow.Action.ANNOUNCE not in actions
+            and not event.question_channel.strip()):
+        st.info(t("event_flow.channel_missing", topic=ui.escape_md(event.topic)))
 
 
 def run_step(event_id: int, action: event_flow.Action, **arguments) -> None:
@@ -363,17 +383,18 @@ def cancel_form(event) -> None:
 
 def postpone_form(event) -> None:
     start, end = to_office(event.starts_at), to_office(event.ends_at)
+    suffix = times_key(event)
     with st.expander(t("event_page2.postpone_header")):
-        with st.form(f"events_postpone_{event.id}"):
+        with st.form(f"events_postpone_{suffix}"):
             day = st.date_input(t("event_page.date"), value=start.date(), format="YYYY-MM-DD",
-                                key=f"events_postpone_day_{event.id}")
+                                key=f"events_postpone_day_{suffix}")
             start_col, end_col = st.columns(2)
             new_start = start_col.time_input(t("event_page.start"), value=start.time(),
-                                             step=900, key=f"events_postpone_start_{event.id}")
+                                             step=900, key=f"events_postpone_start_{suffix}")
             new_end = end_col.time_input(t("event_page.end"), value=end.time(), step=900,
-                                         key=f"events_postpone_end_{event.id}")
+                                         key=f"events_postpone_end_{suffix}")
             reason = st.text_input(t("event_page2.postpone_reason"),
-                                   key=f"events_postpone_reason_{event.id}")
+                                   key=f"events_postpone_reason_{suffix}")
             submitted = st.form_submit_button(t("event_page2.postpone_button"))
     if submitted:
         change = (when(day, new_start), when(day, new_end), reason)
@@ -385,7 +406,7 @@ def postpone_form(event) -> None:
             st.session_state[PENDING_KEY] = ("postpone", event.id, change, issues)
     pending = st.session_state.get(PENDING_KEY)
     if pending is not None and pending[:2] == ("postpone", event.id):
-        show_issues(pending[3])
+        booking_issues.show(pending[3])
         confirm_col, back_col = st.columns(2)
         if confirm_col.button(t("event_page2.postpone_anyway"), key="events_confirm_postpone",
                               type="primary"):
@@ -410,7 +431,7 @@ def postpone(event_id: int, change) -> None:
     if done is not None:
         st.session_state.pop(PENDING_KEY, None)
         ui.flash(t("event_page2.postponed", time=format_office(done.starts_at),
-                   sequence=done.sequence))
+                   sequence=done.sequence + 1))
         st.rerun()
 
 
@@ -449,8 +470,11 @@ def media_tab(event) -> None:
 def invite_form(event, contacts: list[media.ContactView], invited: set[int]) -> None:
     choices = {c.id: f"{c.outlet} · {c.reporter or '—'}" for c in contacts
                if c.id not in invited}
-    if not choices:
+    if not contacts:
         st.caption(t("event_page2.no_contacts"))
+        return
+    if not choices:
+        st.caption(t("event_page2.all_invited", count=len(contacts)))
         return
     with st.form(f"events_invite_{event.id}"):
         chosen = st.multiselect(t("event_page2.invite_choose"), list(choices),
@@ -501,7 +525,7 @@ def files_tab(event, may_view: bool) -> None:
     for info in found:
         name_col, meta_col, button_col = st.columns([3, 3, 1])
         name_col.markdown(ui.escape_md(info.file_name))
-        meta_col.caption(t("event_page2.file_meta", size=f"{info.size_bytes / 1024:.0f}",
+        meta_col.caption(t("event_page2.file_meta", size=format_size(info.size_bytes),
                            who=ui.escape_md(info.uploaded_by),
                            at=format_office(info.uploaded_at)))
         button_col.download_button(
@@ -516,10 +540,14 @@ def files_tab(event, may_view: bool) -> None:
 
 
 def upload_form(event, found: list[event_files.AttachmentInfo]) -> None:
+    # No max_upload_size here: Streamlit's own limit (server.maxUploadSize) is set above
+    # upload_max_mb, so an oversize file reaches event_files.attach, which refuses it with
+    # a message naming its size and the limit.
     upload = st.file_uploader(t("event_page2.upload"), key=f"events_upload_{event.id}",
                               type=event_files.allowed_extensions(),
                               help=t("event_page2.upload_help",
-                                     types="、".join(event_files.allowed_extensions())))
+                                     types="、".join(event_files.allowed_extensions()),
+                                     limit_mb=get_settings().upload_max_mb))
     if upload is not None and st.button(t("event_page2.upload_button"),
                                         key=f"events_upload_button_{event.id}"):
         saved = ui.run_action(lambda s, a: event_files.attach(
@@ -555,11 +583,11 @@ def invite_tab(event, may_view: bool) -> None:
         return
     cancelled = event.status == EventStatus.CANCELLED
     st.markdown(t("event_page2.invite_note_cancel" if cancelled else "event_page2.invite_note",
-                  sequence=invite.sequence))
+                  sequence=invite.sequence + 1))
     st.markdown(t("event_page2.invite_people", people=ui.escape_md("、".join(
         person.name if person.email else t("event_page2.no_email", name=person.name)
         for person in invite.attendees) or "—")))
-    st.caption(t("event_page2.invite_uid", uid=ui.escape_md(invite.uid)))
+    st.caption(t("event_page2.invite_uid", uid=ui.code_md(invite.uid)))
 
 
 # --- the page ---------------------------------------------------------------------------
@@ -573,11 +601,14 @@ def event_detail(event_id: int) -> None:
     st.markdown(t("event_page2.summary", kind=ui.label("event.kind", event.kind),
                   status=ui.label("event.status", event.status),
                   time=f"{format_office(event.starts_at)}–{format_office(event.ends_at)[11:]}",
-                  place=ui.escape_md(event.venue or event.online_room or "—")))
+                  place=ui.escape_md(event.venue) if event.venue
+                  else ui.address_md(event.online_room)))
     if may_view:
         invite_button(event)
-    tabs = st.tabs([t(f"event_page2.tab_{name}") for name in
-                    ("basics", "status", "media", "documents", "files", "invite")])
+    # Unkeyed tabs go back to the first one after a button's rerun. With a key and
+    # on_change="rerun", Streamlit 1.67 stores the chosen tab in st.session_state.
+    tabs = st.tabs([t(f"event_page2.tab_{name}") for name in TABS], key=TAB_KEY,
+                   on_change="rerun")
     with tabs[0]:
         basics_tab(event, data)
     with tabs[1]:

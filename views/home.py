@@ -19,7 +19,8 @@ if empty:
         st.caption(t("home.examples_admin_only"))
         st.stop()
 
-    st.caption(t("home.examples_password_help"))
+    st.caption(t("home.examples_password_help",
+                 names="、".join(person.display_name for person in seed.EXAMPLE_STAFF)))
     password = st.text_input(t("home.examples_password"), type="password",
                              key="home_examples_password")
     if st.button(t("home.load_examples"), key="home_load_examples", type="primary"):
@@ -32,7 +33,7 @@ if empty:
 
 with ui.db_session() as session:
     policy_rows = policies.list_policies(session)
-    draft_rows = drafts.list_drafts(session)
+    draft_rows = drafts.list_drafts(session, actor=ui.current_actor(session))
     event_rows = events.list_events(session)
 
 col_policies, col_drafts, col_events = st.columns(3)

@@ -10,14 +10,15 @@ import ui
 from planner import timeutil
 from planner.i18n import t
 from planner.models import Disclosure, EventDocument, EventStatus, QuestionStatus, Role
-from planner.services import deadlines, event_documents, interviews, users
+from planner.services import deadlines, drafts, event_documents, interviews, users
 from planner.services.interviews import AnswerMode, EntryStatus
 from planner.timeutil import OFFICE_TZ, format_office, to_office
+from widgets import booking_issues
 
 PLAN_KEY = "interviews_plan"
 EVENT_KEY = "interviews_selected_event"          # set here after scheduling
 QUESTION_KEY = "interviews_selected_question"    # set by the supervision board
-PENDING_KEY = "interviews_pending_schedule"      # (entry id, booking values, warnings)
+PENDING_KEY = "interviews_pending_schedule"      # (entry id, booking values, issues)
 
 st.title(t("nav.interviews"))
 st.caption(t("interview_page.intro"))
@@ -246,14 +247,12 @@ def schedule_section(plan, entry) -> None:
         if warnings == []:
             schedule(entry.id, values)
         elif warnings:
-            st.session_state[PENDING_KEY] = (entry.id, values,
-                                             [issue.message for issue in warnings])
+            st.session_state[PENDING_KEY] = (entry.id, values, warnings)
 
     pending = st.session_state.get(PENDING_KEY)
     if pending is None or pending[0] != entry.id:
         return
-    for message in pending[2]:
-        st.warning(ui.escape_md(message))
+    booking_issues.show(pending[2])
     confirm_col, back_col = st.columns(2)
     if confirm_col.button(t("interview_page.schedule_anyway"), type="primary",
                           key=f"interviews_confirm_{entry.id}"):
@@ -284,6 +283,8 @@ def interview_section() -> None:
         guests = interviews.guests_of(event)
         preview = interviews.preview_status(session, event_id, now=now)
         preview_draft = event_documents.document_draft(session, event_id, EventDocument.PREVIEW)
+        preview_readable = preview_draft is None or drafts.may_read(
+            session, actor=ui.current_actor(session), draft=preview_draft)
         may_draft = event_documents.may_create(session, actor=ui.current_actor(session),
                                                event_id=event_id)
         may_answer = interviews.may_answer(session, actor=ui.current_actor(session),
@@ -293,25 +294,37 @@ def interview_section() -> None:
     st.markdown(t("interview_page.interview_detail",
                   time=f"{format_office(event.starts_at)}–{format_office(event.ends_at)[11:]}",
                   status=ui.label("event.status", event.status),
-                  room=ui.escape_md(event.online_room or "—"),
-                  channel=ui.escape_md(event.question_channel or "—"),
+                  room=ui.address_md(event.online_room),
+                  channel=ui.address_md(event.question_channel),
                   guests=ui.escape_md("、".join(g.label for g in guests) or "—")))
     if st.button(t("interview_page.open_event"), key=f"interviews_open_event_{event_id}"):
         st.session_state["events_selected"] = event_id
         st.switch_page("views/events.py")
-    preview_block(event, preview, preview_draft, may_draft)
+    preview_block(event, preview, preview_draft, may_draft, preview_readable)
     questions_block(event, guests, rows, may_answer)
 
 
-def preview_block(event, preview: interviews.PreviewStatus, draft, may_draft: bool) -> None:
+def preview_block(event, preview: interviews.PreviewStatus, draft, may_draft: bool,
+                  readable: bool) -> None:
     st.markdown(f"**{t('interview_page.preview_header')}**")
+    if (event.status in (EventStatus.PLANNING, EventStatus.APPROVED)
+            and not event.question_channel.strip()):
+        # 发布预告 needs the channel (planner.services.event_flow). The 新闻发布活动 page
+        # leaves that button out, so this warning gives the reason and the fix.
+        st.warning(t("interview_page.channel_missing"))
     if preview.due is not None:
         status = t(f"deadlines.status.{preview.status}")
         line = t("interview_page.preview_due", due=deadlines.describe_due(preview.due),
                  status=status)
         (st.warning if preview.overdue else st.caption)(
             line + (t("interview_page.preview_overdue") if preview.overdue else ""))
-    if draft is not None:
+    if draft is not None and not readable:
+        # A 不公开 or 依申请公开 预告 this user may not read: neither title nor link.
+        st.markdown(t("interview_page.preview_draft",
+                      title=t("draft_access.hidden_title",
+                              disclosure=ui.label("draft.disclosure", draft.disclosure)),
+                      status=ui.label("draft.status", draft.status)))
+    elif draft is not None:
         st.markdown(t("interview_page.preview_draft", title=ui.escape_md(draft.title),
                       status=ui.label("draft.status", draft.status)))
         if st.button(t("interview_page.open_preview"), key=f"interviews_open_preview_{event.id}"):

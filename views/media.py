@@ -62,6 +62,8 @@ def add_section() -> None:
 def import_section() -> None:
     with st.expander(t("media_page.import_header")):
         st.caption(t("media_page.import_help"))
+        # No max_upload_size: media.import_contacts checks upload_max_mb itself and names
+        # the file's size and the limit in Chinese.
         upload = st.file_uploader(t("media_page.import_file"), type=["csv", "txt", "xlsx"],
                                   key="media_import_file")
         if upload is None or not st.button(t("media_page.import_button"),

@@ -162,10 +162,11 @@ def meeting_detail(meeting_id: int) -> None:
 
 def show_meeting(meeting, attendees, units: list[str], items: list[int]) -> None:
     st.subheader(ui.escape_md(meeting.title))
+    # iCalendar SEQUENCE counts from 0; people count versions from 1.
     st.markdown(t("meeting_page.detail", status=ui.label("meeting.status", meeting.status),
                   time=f"{format_office(meeting.starts_at)}–{format_office(meeting.ends_at)[11:]}",
                   place=ui.escape_md(meeting.venue or meeting.online_room),
-                  sequence=meeting.sequence))
+                  sequence=meeting.sequence + 1))
     st.markdown(t("meeting_page.units_line", units=ui.escape_md("、".join(units) or "—")))
     st.markdown(t("meeting_page.people_line",
                   people=ui.escape_md("、".join(a.name for a in attendees) or "—")))
@@ -237,7 +238,7 @@ def reschedule(change) -> None:
         s, actor=a, meeting_id=meeting_id, starts_at=starts_at, ends_at=ends_at, venue=venue))
     if moved is not None:
         st.session_state.pop(PENDING_KEY, None)
-        st.success(t("meeting_page.rescheduled", sequence=moved.sequence))
+        st.success(t("meeting_page.rescheduled", sequence=moved.sequence + 1))
 
 
 def invite_more_form(meeting) -> None:

@@ -1,14 +1,28 @@
-"""政策文件: import a policy (upload or paste), correct the parsed fields, save, make drafts."""
+"""政策文件: import a policy (upload or paste), correct the parsed fields, save, make drafts,
+and replace a saved policy's text with a revised version (导入修订版)."""
+
+import dataclasses
 
 import streamlit as st
 
 import ui
+from planner import diffing
 from planner.documents.structure import ParsedPolicy, ParsedSection
-from planner.i18n import t
+from planner.i18n import inside_book_marks, t
 from planner.models import Disclosure, DraftKind
 from planner.services import drafts, policies
+from planner.timeutil import format_office
 
 PENDING_KEY = "policies_pending_import"
+# (fields, [(policy id, title)]): an import whose title or 发文字号 matches saved policies.
+DUPLICATE_KEY = "policies_duplicate_choice"
+# (policy id, parsed, raw text, source name): a revised text waiting for confirmation.
+REVISION_KEY = "policies_pending_revision"
+# (policy id, summary dict): what the last revision left to check, shown until dismissed.
+RESULT_KEY = "policies_revision_result"
+HEADER_LABELS = {"title": "policy_page.field_title", "doc_number": "policy_page.field_doc_number",
+                 "issuer": "policy_page.field_issuer", "addressee": "policy_page.field_addressee",
+                 "issue_date": "policy_page.field_date"}
 
 st.title(t("nav.policies"))
 
@@ -76,6 +90,181 @@ def fields_form(form_key: str, parsed: ParsedPolicy | None, stored=None
     return None
 
 
+def save_new(parsed: ParsedPolicy, fields: policies.PolicyFields, source_name: str,
+             raw_text: str, allow_duplicate: bool) -> None:
+    saved = ui.run_action(lambda s, a: policies.save_policy(
+        s, actor=a, parsed=parsed, fields=fields, source_name=source_name, raw_text=raw_text,
+        allow_duplicate=allow_duplicate))
+    if saved is not None:
+        st.session_state.pop(PENDING_KEY, None)
+        st.session_state.pop(DUPLICATE_KEY, None)
+        select_policy(saved.id)
+        ui.flash(t("policy_page.saved", title=saved.title))
+        st.rerun()
+
+
+def select_policy(policy_id: int) -> None:
+    st.session_state["policies_selected"] = policy_id
+    st.session_state["policies_select_box"] = policy_id
+
+
+def choose_duplicate_action(parsed: ParsedPolicy, raw_text: str, source_name: str) -> None:
+    """Offer the explicit choice for an import that matches saved policies: replace one of
+    them with this text as its revised version, or save it as a policy of its own."""
+    fields, duplicates = st.session_state[DUPLICATE_KEY]
+    st.warning(t("policy_revision_page.duplicate_found", titles="、".join(
+        f"《{ui.escape_md(inside_book_marks(title))}》" for _, title in duplicates)))
+    for policy_id, title in duplicates:
+        label = t("policy_revision_page.replace_existing", title=inside_book_marks(title))
+        if st.button(label, key=f"policies_duplicate_revise_{policy_id}"):
+            # The header fields as corrected in the form take the place of the parsed ones.
+            corrected = dataclasses.replace(
+                parsed, title=fields.title, doc_number=fields.doc_number, issuer=fields.issuer,
+                addressee=fields.addressee, date=fields.issue_date)
+            st.session_state[REVISION_KEY] = (policy_id, corrected, raw_text, source_name)
+            st.session_state.pop(PENDING_KEY, None)
+            st.session_state.pop(DUPLICATE_KEY, None)
+            select_policy(policy_id)
+            ui.flash(t("policy_revision_page.check_below"))
+            st.rerun()
+    if st.button(t("policy_revision_page.save_as_new"), key="policies_duplicate_save_new"):
+        save_new(parsed, fields, source_name, raw_text, allow_duplicate=True)
+
+
+# --- Revised versions -----------------------------------------------------------------------
+
+def revision_input(policy_id: int, title: str) -> None:
+    """Draw the upload and paste area for a revised text and keep the parsed text in
+    REVISION_KEY."""
+    st.caption(t("policy_revision_page.intro", title=ui.escape_md(inside_book_marks(title))))
+    upload_tab, paste_tab = st.tabs([t("policy_page.tab_upload"), t("policy_page.tab_paste")])
+    with upload_tab:
+        uploaded = st.file_uploader(t("policy_revision_page.upload_label"), type=["docx", "txt"],
+                                    key="policies_revise_upload",
+                                    help=t("policy_page.upload_help"))
+        if uploaded is not None and st.button(t("policy_revision_page.parse"),
+                                              key="policies_revise_parse_upload"):
+            result = ui.run_action(lambda s, a: policies.parse_upload(uploaded.name,
+                                                                       uploaded.getvalue()))
+            if result is not None:
+                st.session_state[REVISION_KEY] = (policy_id, result[0], result[1], uploaded.name)
+                st.rerun()
+    with paste_tab:
+        pasted = st.text_area(t("policy_revision_page.paste_label"), height=200,
+                              key="policies_revise_paste")
+        if st.button(t("policy_revision_page.parse"), key="policies_revise_parse_paste"):
+            result = ui.run_action(lambda s, a: policies.parse_pasted(pasted))
+            if result is not None:
+                st.session_state[REVISION_KEY] = (policy_id, result[0], result[1],
+                                                  t("policy_page.pasted_name"))
+                st.rerun()
+
+
+def confirm_revision(policy_id: int, parsed: ParsedPolicy, raw_text: str,
+                     source_name: str) -> None:
+    """Show what the revised text changes, then replace the policy's text on confirmation."""
+    preview = ui.run_action(lambda s, a: policies.preview_revision(
+        s, policy_id=policy_id, parsed=parsed, raw_text=raw_text))
+    if preview is None:
+        st.session_state.pop(REVISION_KEY, None)
+        return
+    st.markdown(t("policy_revision_page.source", name=ui.escape_md(source_name)))
+    show_preview(preview)
+
+    # Keyed by the text it revises, so the next revision starts with an empty note.
+    note = st.text_area(t("policy_revision_page.note"),
+                        key=f"policies_revise_note_{preview.base_hash[:12]}",
+                        placeholder=t("policy_revision_page.note_placeholder"), height=68)
+    confirm_column, cancel_column = st.columns(2)
+    if confirm_column.button(t("policy_revision_page.confirm"), type="primary",
+                             key="policies_revise_confirm"):
+        result = ui.run_action(lambda s, a: policies.revise_policy(
+            s, actor=a, policy_id=policy_id, parsed=parsed, raw_text=raw_text,
+            source_name=source_name, note=note, base_hash=preview.base_hash))
+        if result is not None:
+            st.session_state.pop(REVISION_KEY, None)
+            st.session_state[RESULT_KEY] = (policy_id, revision_summary(result))
+            ui.flash(t("policy_revision_page.replaced", number=result.revision.number,
+                       title=inside_book_marks(result.policy.title)))
+            st.rerun()
+    if cancel_column.button(t("policy_revision_page.cancel"), key="policies_revise_cancel"):
+        st.session_state.pop(REVISION_KEY, None)
+        st.rerun()
+
+
+def show_preview(preview: policies.RevisionPreview) -> None:
+    for name, (current, revised) in preview.header.items():
+        st.markdown(t("policy_revision_page.header_change", field=t(HEADER_LABELS[name]),
+                      old=ui.escape_md(current) or "—", new=ui.escape_md(revised) or "—"))
+    counts = preview.counts
+    st.info(t("policy_revision_page.counts", changed=counts["changed"], added=counts["added"],
+              removed=counts["removed"], unchanged=counts["unchanged"]))
+    for change in preview.changes:
+        label = change.heading or change.path or t("policy_revision_page.untitled_clause")
+        st.markdown(f"**{ui.escape_md(label)}**　"
+                    f"{t(f'policy_revision_page.status.{change.status}')}")
+        st.markdown(diffing.to_html(change.ops), unsafe_allow_html=True)
+    listed = len(preview.changes)
+    total = counts["changed"] + counts["added"] + counts["removed"]
+    if total > listed:
+        st.caption(t("policy_revision_page.more_changes", count=total - listed))
+
+
+def revision_summary(result: policies.RevisionResult) -> dict:
+    """Return what the page shows after a revision as plain values for the session state."""
+    return {"gaps": [(gap.title, gap.missing) for gap in result.citation_gaps],
+            "entries": [entry.question for entry in result.library_entries]}
+
+
+def show_revision_result(policy_id: int) -> None:
+    """Name the drafts and 答问口径库 entries that rest on the replaced text, until the
+    user closes the notice."""
+    stored = st.session_state.get(RESULT_KEY)
+    if stored is None or stored[0] != policy_id:
+        return
+    summary = stored[1]
+    if summary["gaps"]:
+        lines = [t("policy_revision_page.gap", title=ui.escape_md(title),
+                   paths="、".join(ui.escape_md(path) for path in paths))
+                 for title, paths in summary["gaps"]]
+        st.warning("  \n".join([t("policy_revision_page.gaps_header"), *lines]))
+    else:
+        st.success(t("policy_revision_page.no_gaps"))
+    if summary["entries"]:
+        lines = [f"- {ui.escape_md(question)}" for question in summary["entries"]]
+        st.warning("\n".join([t("policy_revision_page.entries_header",
+                                  count=len(summary["entries"])), "", *lines]))
+    if st.button(t("policy_revision_page.dismiss"), key="policies_revision_dismiss"):
+        st.session_state.pop(RESULT_KEY, None)
+        st.rerun()
+
+
+def show_revisions(policy_id: int) -> None:
+    """List the texts the policy had before, newest first, with who replaced them, when
+    and why."""
+    with ui.db_session() as session:
+        listings = policies.revisions(session, policy_id)
+    st.markdown(f"**{t('policy_revision_page.revisions_header')}**")
+    if not listings:
+        st.caption(t("policy_revision_page.no_revisions"))
+        return
+    st.caption(t("policy_revision_page.current_version", number=listings[0].revision.number + 1))
+    for listing in listings:
+        revision = listing.revision
+        revised_by = listing.revised_by or t("policy_revision_page.unknown_user")
+        with st.expander(t("policy_revision_page.revision_label", number=revision.number,
+                           title=inside_book_marks(revision.title),
+                           when=format_office(revision.created_at), who=revised_by)):
+            if revision.note:
+                st.markdown(t("policy_revision_page.revision_note",
+                              note=ui.escape_md(revision.note)))
+            st.caption(t("policy_revision_page.revision_source",
+                         name=revision.source_name or "—", doc_number=revision.doc_number or "—",
+                         date=revision.issue_date.isoformat() if revision.issue_date else "—"))
+            st.text_area(t("policy_revision_page.revision_text"), value=revision.raw_text,
+                         disabled=True, height=300, key=f"policies_revision_text_{revision.id}")
+
+
 # --- Import ---------------------------------------------------------------------------------
 st.subheader(t("policy_page.import_header"))
 upload_tab, paste_tab = st.tabs([t("policy_page.tab_upload"), t("policy_page.tab_paste")])
@@ -109,13 +298,16 @@ if pending is not None:
         st.caption(t("policy_page.structure"))
         show_structure(parsed.sections)
     if fields is not None:
-        saved = ui.run_action(lambda s, a: policies.save_policy(
-            s, actor=a, parsed=parsed, fields=fields, source_name=source_name, raw_text=raw_text))
-        if saved is not None:
-            st.session_state.pop(PENDING_KEY, None)
-            st.session_state["policies_selected"] = saved.id
-            ui.flash(t("policy_page.saved", title=saved.title))
-            st.rerun()
+        st.session_state.pop(DUPLICATE_KEY, None)
+        with ui.db_session() as session:
+            duplicates = [(match.id, match.title) for match in policies.find_duplicates(
+                session, title=fields.title, doc_number=fields.doc_number)]
+        if duplicates:
+            st.session_state[DUPLICATE_KEY] = (fields, duplicates)
+        else:
+            save_new(parsed, fields, source_name, raw_text, allow_duplicate=False)
+    if st.session_state.get(DUPLICATE_KEY) is not None:
+        choose_duplicate_action(parsed, raw_text, source_name)
 
 # --- Saved policies -------------------------------------------------------------------------
 st.divider()
@@ -148,6 +340,15 @@ with left:
 with right:
     st.caption(t("policy_page.structure"))
     show_structure(structure)
+
+st.subheader(t("policy_revision_page.header"))
+show_revision_result(policy_id)
+pending_revision = st.session_state.get(REVISION_KEY)
+if pending_revision is not None and pending_revision[0] == policy_id:
+    confirm_revision(policy_id, *pending_revision[1:])
+else:
+    revision_input(policy_id, policy.title)
+show_revisions(policy_id)
 
 st.subheader(t("policy_page.make_drafts"))
 # No default: the 公开属性 is a decision the drafter makes for every draft (先审查、后公开).

@@ -27,8 +27,11 @@ names = {item.draft_id: t("review_page.choice", title=item.title,
 # A draft opened from 我的待办 or 稿件编辑 may not wait for this user; it is still shown.
 selected = st.session_state.get("review_selected")
 if selected is not None and selected not in names:
-    opened = ui.run_action(lambda session, actor: drafts.get_draft(session, selected))
-    if opened is not None:
+    opened = ui.run_action(lambda session, actor: drafts.open_draft(session, actor=actor,
+                                                                    draft_id=selected))
+    if opened is None:
+        st.session_state.pop("review_selected")   # refused or gone: the error says which
+    else:
         names = {opened.id: t("review_page.choice_other", title=opened.title,
                               status=ui.label("draft.status", opened.status)), **names}
 if not names:
@@ -44,9 +47,10 @@ st.session_state["review_selected"] = draft_id
 
 
 def load(session, actor):
+    draft = drafts.open_draft(session, actor=actor, draft_id=draft_id)   # checks reading
     return {
-        "draft": drafts.get_draft(session, draft_id),
-        "unit": drafts.unit_name(session, drafts.get_draft(session, draft_id).unit_id),
+        "draft": draft,
+        "unit": drafts.unit_name(session, draft.unit_id),
         "content": review.current_content(session, draft_id),
         "decisions": review.decisions(session, draft_id),
         "baseline": review.diff_baseline(session, draft_id),
@@ -111,6 +115,10 @@ def show_diff() -> None:
         if section.title.changed:
             st.markdown(diffing.to_html(section.title.ops), unsafe_allow_html=True)
         st.markdown(diffing.to_html(section.body.ops), unsafe_allow_html=True)
+        for detail in section.details:   # 依据, and an 答问口径's tier, key points, phrasing
+            if detail.changed:
+                st.caption(t(f"review_diff.{detail.name}"))
+                st.markdown(diffing.to_html(detail.ops), unsafe_allow_html=True)
 
 
 def show_decisions() -> None:

@@ -4,6 +4,8 @@
 The question and answer themselves are edited on the drafts page like any section. Saving
 here is an edit too: after submission or approval it sends the draft back to 草稿, and the
 form warns about that before saving (planner.services.event_documents.save_answer_details).
+A question whose 依据 cites clauses the linked policy does not have shows them in a warning
+(planner.services.answer_sources), after a save as after any other change.
 """
 
 import streamlit as st
@@ -12,14 +14,22 @@ import ui
 from planner.documents.templates import INTRO_KEY
 from planner.i18n import t
 from planner.models import AnswerTier
-from planner.services import drafts, event_documents, review
+from planner.services import answer_sources, drafts, event_documents, review
+
+
+def _load(session, actor, draft_id: int) -> dict:
+    draft = drafts.open_draft(session, actor=actor, draft_id=draft_id)
+    return {
+        "draft": draft,
+        "sections": [s for s in drafts.list_sections(session, draft_id) if s.key != INTRO_KEY],
+        "unverified": {item.section_id: item.clauses
+                       for item in answer_sources.unverified_sources(session, draft)},
+        "policy": answer_sources.policy_title(session, draft),
+    }
 
 
 def render_details(draft_id: int) -> None:
-    view = ui.run_action(lambda session, actor: {
-        "draft": drafts.get_draft(session, draft_id),
-        "sections": [s for s in drafts.list_sections(session, draft_id) if s.key != INTRO_KEY],
-    })
+    view = ui.run_action(lambda session, actor: _load(session, actor, draft_id))
     if view is None:
         return
     draft = view["draft"]
@@ -32,6 +42,11 @@ def render_details(draft_id: int) -> None:
     tiers = list(AnswerTier)
     for number, section in enumerate(view["sections"], start=1):
         _section_form(section, number, tiers, confirm_reset)
+        missing = view["unverified"].get(section.id)
+        if missing:
+            st.warning(t("answer_sources.section_warning",
+                         clauses=ui.escape_md("、".join(missing)),
+                         policy=ui.escape_md(view["policy"])))
 
 
 def _section_form(section, number: int, tiers: list[AnswerTier], confirm_reset: bool) -> None:

@@ -13,7 +13,7 @@ import streamlit as st
 import ui
 from planner.i18n import t
 from planner.models import Disclosure, EventDocument
-from planner.services import event_documents
+from planner.services import drafts, event_documents
 from widgets import answer_brief
 
 PENDING_KEY = "event_documents_pending"   # (event id, role) whose creation form is open
@@ -32,7 +32,7 @@ def render(event_id: int) -> None:
         _creation_form(event_id, EventDocument(pending[1]))
 
     brief = view["documents"].get(EventDocument.ANSWER_BRIEF)
-    if brief is not None:
+    if brief is not None and view["readable"][brief.id]:
         _library_suggestions(brief.id, view["suggestions"])
         with st.expander(t("event_documents_widget.brief_details")):
             answer_brief.render_details(brief.id)
@@ -44,10 +44,13 @@ def render(event_id: int) -> None:
 
 
 def _load(session, actor, event_id: int) -> dict:
+    documents = event_documents.documents_for(session, event_id)
     return {
-        "documents": event_documents.documents_for(session, event_id),
+        "documents": documents,
+        "readable": {draft.id: drafts.may_read(session, actor=actor, draft=draft)
+                     for draft in documents.values()},
         "may_create": event_documents.may_create(session, actor=actor, event_id=event_id),
-        "suggestions": event_documents.library_suggestions(session, event_id),
+        "suggestions": event_documents.library_suggestions(session, event_id, actor=actor),
     }
 
 
@@ -55,6 +58,13 @@ def _role_row(event_id: int, role: EventDocument, view: dict) -> None:
     draft = view["documents"].get(role)
     name_col, state_col, action_col = st.columns([2, 5, 2])
     name_col.markdown(f"**{t(f'event_documents.role.{role}')}**")
+    if draft is not None and not view["readable"][draft.id]:
+        # A 不公开 or 依申请公开 document this user may not read: neither title nor link.
+        hidden = t("draft_access.hidden_title",
+                   disclosure=ui.label("draft.disclosure", draft.disclosure))
+        state_col.markdown(t("event_documents_widget.draft_line", title=hidden,
+                             status=ui.label("draft.status", draft.status)))
+        return
     if draft is not None:
         state_col.markdown(t("event_documents_widget.draft_line", title=ui.escape_md(draft.title),
                              status=ui.label("draft.status", draft.status)))

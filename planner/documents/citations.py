@@ -57,6 +57,12 @@ def find_citations(text: str) -> list[Citation]:
     return list(found.values())
 
 
+def as_basis_lines(text: str) -> str:
+    """Write a 依据 field (二、（三）；三、) as 依据 lines for find_citations, so that a lone
+    二、 or （三） in it counts as a citation, as it does on a line that starts with 依据."""
+    return "\n".join(f"依据：{line.strip()}" for line in text.splitlines() if line.strip())
+
+
 def standard_path(path: str) -> str:
     """Write a stored or cited path in standard form: full-width brackets, 第五条 not 第5条."""
     path = path.replace("(", "（").replace(")", "）").replace(" ", "").replace("\u3000", "")

@@ -47,7 +47,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from planner.documents.reading import check_docx_container
-from planner.documents.word import ZIP_TIME, split_paragraphs
+from planner.documents.word import ZIP_TIME, split_paragraphs, strip_mark
 from planner.errors import InvalidInput
 from planner.i18n import has_key, t
 
@@ -305,16 +305,24 @@ def text_key(text: str) -> str:
 
 
 def title_key(layout: str, title: str) -> str:
-    """Return a section heading as it is compared: as `text_key`, and in the heading
-    layout without its 一、 label, which the renderer adds."""
+    """Return a section heading as it is compared: as `text_key`, without the label that
+    the renderer adds. That is 一、 in the heading layout and 问： in the question layout,
+    where a question typed with its own 问： is exported with one."""
     key = text_key(title)
+    if layout == QUESTIONS:
+        return strip_mark(key, "问")
     return _LEVEL_ONE_LABEL.sub("", key) if layout == HEADINGS else key
 
 
 def body_key(body: str) -> str:
     """Return a body as the Word file shows it: one line per non-empty paragraph, without
-    the indent spaces, and （一） run-in headings in full-width brackets."""
-    return "\n".join(p.lead + p.text for p in split_paragraphs(body) if p.lead or p.text)
+    the indent spaces, and （一） run-in headings in full-width brackets.
+
+    A leading 答： is left out on both sides of a comparison, because the question layouts
+    print it once whether or not the stored answer starts with it.
+    """
+    lines = [p.lead + p.text for p in split_paragraphs(strip_mark(body, "答")) if p.lead or p.text]
+    return "\n".join(lines)
 
 
 def fingerprint(text: str) -> str:

@@ -93,6 +93,9 @@ class TemplateSpec:
     title: str            # the draft title pattern, with {policy_title}, {issuer}
     sections: tuple[SectionSpec, ...]
     directory: Path
+    # An event document's title pattern for a topic that already names the event's kind
+    # in its middle (第三场新闻发布会（春运专场）), so the title does not repeat the kind.
+    title_named: str = ""
 
     @property
     def path(self) -> Path:
@@ -139,4 +142,5 @@ def _spec_from_toml(raw: dict, directory: Path) -> TemplateSpec:
     )
     return TemplateSpec(kind=raw["kind"], name=raw.get("name", raw["kind"]),
                         template=raw["template"], title=raw.get("title", "{policy_title}"),
-                        sections=sections, directory=directory)
+                        sections=sections, directory=directory,
+                        title_named=raw.get("title_named", ""))

@@ -37,6 +37,12 @@ _RUN_IN_HEADING = re.compile(r"^[（(]([一二三四五六七八九十]{1,3})[�
 _XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _DOC_NUMBER_YEAR = re.compile(r"[\[【〔(（［]\s*(\d{4})\s*[\]】〕)）］]")
 _DOC_NUMBER_SERIAL = re.compile(r"〕\s*0*(\d+)\s*号")
+# The 答记者问 template prints 问： before each question; both question layouts (答记者问,
+# 答问口径) print 答： before the answer and 依据： before the source. A text typed with its
+# own mark (full-width or half-width colon, leading spaces allowed) loses it, so the mark
+# shows once.
+QUESTION_MARK_KINDS = {"qa"}
+ANSWER_MARK_KINDS = {"qa", "answer_brief"}
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,8 @@ def build_context(doc: DraftDocument) -> dict:
         "signature": signature_indents(_one_line(doc.issuer),
                                        format_cn_date(doc.date) if doc.date else ""),
         "intro": [p for section in intro for p in split_paragraphs(section.body)],
-        "sections": [_section_row(i, section) for i, section in enumerate(body, start=1)],
+        "sections": [_section_row(i, section, doc.kind)
+                     for i, section in enumerate(body, start=1)],
     }
 
 
@@ -176,15 +183,27 @@ def with_fixed_zip_times(docx_bytes: bytes) -> bytes:
     return out.getvalue()
 
 
-def _section_row(position: int, section: DraftSectionContent) -> SectionRow:
+def _section_row(position: int, section: DraftSectionContent, kind: str = "") -> SectionRow:
     title = _one_line(section.title)
+    body = section.body
+    if kind in QUESTION_MARK_KINDS:
+        title = strip_mark(title, "问")
+    if kind in ANSWER_MARK_KINDS:
+        body = strip_mark(body, "答")
     number = "" if _LEVEL_ONE_LABEL.match(title) else f"{cn_numeral(position)}、"
     return SectionRow(key=section.key, number=number, title=title,
-                      paragraphs=split_paragraphs(section.body),
-                      source_ref=_one_line(section.source_ref),
+                      paragraphs=split_paragraphs(body),
+                      source_ref=strip_mark(_one_line(section.source_ref), "依据"),
                       tier=t(f"answer_library.tier.{section.tier}") if section.tier else "",
-                      key_points=_optional_paragraphs(section.key_points),
-                      avoid=_optional_paragraphs(section.avoid_phrasing))
+                      key_points=_optional_paragraphs(strip_mark(section.key_points, "答题要点")),
+                      avoid=_optional_paragraphs(strip_mark(section.avoid_phrasing, "避免的表述")))
+
+
+def strip_mark(text: str, mark: str) -> str:
+    """Drop a leading `mark` and its colon (答：, 答:, "  答 ："), because the template
+    prints the mark itself. A text that does not start with the mark comes back unchanged."""
+    pattern = re.compile(rf"^[ \t\u3000\n]*{re.escape(mark)}[ \t\u3000]*[：:][ \t\u3000]*")
+    return pattern.sub("", text or "", count=1)
 
 
 def _optional_paragraphs(text: str) -> list[Paragraph]:

@@ -7,8 +7,10 @@ the cited policy at that moment. A later edit of that policy marks the entry
 in search results (policy_changed), because an answer resting on changed text needs a
 new check before it is used again.
 
-Anyone signed in with a role reads the library. Reusing an entry copies it into an
-答问口径 draft as a new section: an edit like any other, checked and audited.
+Anyone signed in with a role reads the library, except the entries of a 不公开 or
+依申请公开 brief, which only those who may read that brief see (planner.services.
+draft_access). Reusing an entry copies it into an 答问口径 draft as a new section: an edit
+like any other, checked and audited.
 """
 
 import hashlib
@@ -18,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from planner.documents.templates import INTRO_KEY
@@ -27,7 +29,8 @@ from planner.i18n import t
 from planner.models import (AnswerLibraryEntry, AnswerTier, Draft, DraftKind, DraftSection,
                             EventDocument, EventDraftLink, Policy, PolicySection, PressEvent,
                             ReviewDecision, RoleAssignment, User, VersionOrigin)
-from planner.services import audit, drafts, review
+from planner.permissions import log_refusal, probing
+from planner.services import audit, draft_access, drafts, review
 from planner.timeutil import now_utc
 
 logger = logging.getLogger(__name__)
@@ -162,14 +165,20 @@ def require_reader(session: Session, actor: User) -> None:
         raise PermissionDenied("answer_library.no_role")
 
 
-def search(session: Session, *, query: str, tier: AnswerTier | str | None = None,
-           policy_id: int | None = None, limit: int = 50, offset: int = 0) -> LibraryPage:
+def search(session: Session, *, query: str, actor: User | None = None,
+           tier: AnswerTier | str | None = None, policy_id: int | None = None,
+           limit: int = 50, offset: int = 0) -> LibraryPage:
     """Find entries whose text contains every whitespace-separated term of `query`.
 
     Terms match as substrings (Chinese has no word spaces), ignoring case and full-width
     forms. Newest approval first. An empty query lists every entry that passes the filters.
+    With `actor`, only the entries that `actor` may see are found and counted.
     """
     conditions = _conditions(query, tier, policy_id, session.get_bind().dialect.name)
+    if actor is not None:
+        conditions.append(_visible_to(session, actor))
+    # NOTE: without `actor` nothing is filtered by reading rights. Pages and services that
+    # act for a person pass it; only the benchmark and tests search without one.
     limit, offset = max(1, min(limit, MAX_PAGE_SIZE)), max(offset, 0)
     page_ids, total = _matching_page(session, conditions, limit, offset)
     rows = session.exec(
@@ -185,6 +194,24 @@ def search(session: Session, *, query: str, tier: AnswerTier | str | None = None
                        policy_changed=_policy_changed(entry, hashes))
             for entry, topic, starts_at, policy_title in rows]
     return LibraryPage(hits=hits, total=total)
+
+
+def _visible_to(session: Session, actor: User):
+    """SQL: the entry's brief is readable by `actor`. An entry whose brief was deleted has
+    no 公开属性 left to check, so only those who read every unit's drafts see it."""
+    readable = select(Draft.id).where(draft_access.readable_condition(session, actor))
+    from_readable = AnswerLibraryEntry.draft_id.in_(readable)
+    if draft_access.reads_every_unit(session, actor):
+        return or_(AnswerLibraryEntry.draft_id.is_(None), from_readable)
+    return from_readable
+
+
+def may_see(session: Session, *, actor: User, entry: AnswerLibraryEntry) -> bool:
+    """True if `actor` may see the entry (see search)."""
+    found = session.exec(select(AnswerLibraryEntry.id)
+                         .where(AnswerLibraryEntry.id == entry.id,
+                                _visible_to(session, actor))).first()
+    return found is not None
 
 
 def _matching_page(session: Session, conditions: list, limit: int,
@@ -277,7 +304,8 @@ def reuse_targets(session: Session, *, actor: User) -> list[Draft]:
     allowed = []
     for draft in candidates:
         try:
-            drafts.require_editor(session, actor, draft)
+            with probing():   # offering targets is not an attempted edit
+                drafts.require_editor(session, actor, draft)
         except (PermissionDenied, InvalidInput):
             continue
         allowed.append(draft)
@@ -295,6 +323,9 @@ def reuse(session: Session, *, actor: User, entry_id: int, draft_id: int,
     """
     require_reader(session, actor)
     entry = get_entry(session, entry_id)
+    if not may_see(session, actor=actor, entry=entry):
+        log_refusal(actor, "reuse_library_entry", None)
+        raise PermissionDenied("answer_library.entry_restricted", id=entry.id)
     draft = drafts.get_draft(session, draft_id)
     if draft.kind != DraftKind.ANSWER_BRIEF:
         raise InvalidInput("answer_library.not_answer_brief", title=draft.title)

@@ -4,6 +4,7 @@ Who may write is checked here, whatever a page shows. A 承办人员 (or 厅办�
 draft, and it belongs to that unit. The author, the unit's 承办人员 and 专家 edit its
 sections. The author and the unit's 承办人员 change its title and its 公开属性. An edit
 after submission or approval sends the draft back to 草稿 (see planner.services.review).
+Who may read a 不公开 or 依申请公开 draft is decided in planner.services.draft_access.
 """
 
 import logging
@@ -22,7 +23,7 @@ from planner.models import (Disclosure, Draft, DraftKind, DraftSection,
                             DraftSectionVersion, Policy, Role, Unit, User,
                             VersionOrigin)
 from planner.permissions import has_any_role, probing, require, roles_of
-from planner.services import audit, policies, review
+from planner.services import audit, draft_access, policies, review
 from planner.timeutil import now_utc
 
 logger = logging.getLogger(__name__)
@@ -178,11 +179,28 @@ def get_draft(session: Session, draft_id: int) -> Draft:
     return draft
 
 
-def list_drafts(session: Session, *, policy_id: int | None = None) -> list[Draft]:
+def list_drafts(session: Session, *, actor: User | None = None,
+                policy_id: int | None = None) -> list[Draft]:
+    """Return the drafts `actor` may read, most recently changed first; without an actor,
+    the 主动公开 drafts only (see planner.services.draft_access)."""
     query = select(Draft).order_by(Draft.updated_at.desc(), Draft.id.desc())
+    if actor is None:
+        query = query.where(Draft.disclosure.not_in(draft_access.RESTRICTED))
+    else:
+        query = query.where(draft_access.readable_condition(session, actor))
     if policy_id is not None:
         query = query.where(Draft.policy_id == policy_id)
     return list(session.exec(query))
+
+
+def open_draft(session: Session, *, actor: User, draft_id: int) -> Draft:
+    """Return the draft for a page to show, after checking that `actor` may read it."""
+    return draft_access.readable_draft(session, actor=actor, draft_id=draft_id)
+
+
+def may_read(session: Session, *, actor: User, draft: Draft) -> bool:
+    """True if `actor` may read the draft's content; for pages, logs nothing."""
+    return draft_access.may_read(session, actor=actor, draft=draft)
 
 
 def unit_name(session: Session, unit_id: int | None) -> str:
@@ -249,8 +267,10 @@ def export_docx(session: Session, draft_id: int, *, actor: User) -> tuple[str, b
     """Render the draft as a GB/T 9704-2012 Word file; returns (file name, bytes).
 
     The export is recorded as "draft.export" with the file name. The file carries the
-    export stamp (draft id, section versions) that a later Word import reads back.
+    export stamp (draft id, section versions) that a later Word import reads back. Only
+    someone who may read the draft gets the file.
     """
+    draft_access.readable_draft(session, actor=actor, draft_id=draft_id)
     document = to_document(session, draft_id)
     stamp = make_stamp(draft_id=draft_id, kind=document.kind, title=document.title,
                        sections=[(s.id, s.version, s.key, s.title, s.body)
@@ -272,7 +292,7 @@ def export_filename(title: str) -> str:
 
 def require_editor(session: Session, actor: User, draft: Draft) -> None:
     """Raise PermissionDenied unless `actor` may edit the draft's sections: its author,
-    a 承办人员 of its unit or a 专家."""
+    a 承办人员 of its unit or a 专家 (for a 不公开 or 依申请公开 draft, one who may read it)."""
     _require_editor(session, actor, draft)
 
 
@@ -339,6 +359,8 @@ def _require_editor(session: Session, actor: User, draft: Draft) -> None:
     if actor.is_active and actor.id == draft.created_by:
         return
     if has_any_role(session, actor, {Role.EXPERT}):
+        # Any 专家 co-edits, but a restricted draft only when the expert may read it.
+        draft_access.require_reader(session, actor=actor, draft=draft)
         return
     require(session, actor, "edit_draft", {Role.DRAFTER, Role.EXPERT},
             unit_id=review.drafting_unit_id(draft))

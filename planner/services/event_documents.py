@@ -19,14 +19,16 @@ from sqlmodel import Session, select, update
 
 from planner.config import get_settings
 from planner.documents.answer_brief import propose_questions
+from planner.documents.event_titles import document_title, quoted, split_topic
 from planner.documents.structure import DraftSectionContent
 from planner.documents.templates import INTRO_KEY, TemplateSpec, load_template_spec
 from planner.errors import Conflict, InvalidInput, PermissionDenied
-from planner.i18n import inside_book_marks, t
+from planner.i18n import has_key, inside_book_marks, t
 from planner.models import (AnswerTier, Disclosure, Draft, DraftKind, DraftSection, DraftStatus,
-                            EventDocument, EventDraftLink, InterviewQuestion, Policy,
-                            PressEvent, QuestionStatus, Role, Unit, User, VersionOrigin)
-from planner.permissions import has_any_role, has_role
+                            EventDocument, EventDraftLink, EventMediaInvite, InterviewQuestion,
+                            MediaContact, MediaInviteStatus, Policy, PressEvent, QuestionStatus,
+                            Role, Unit, User, VersionOrigin)
+from planner.permissions import has_any_role, has_role, probing
 from planner.services import answer_library, audit, drafts, events, policies, review
 from planner.timeutil import format_cn_date, now_utc, to_office
 
@@ -51,6 +53,8 @@ RELEASABLE_STATES = {DraftStatus.APPROVED, DraftStatus.RELEASED}
 MAX_ANSWER_FIELD = 5000
 MAX_SOURCE_REF = 500
 
+# Separators between the outlets of the event's own list (四川日报、四川广播电视台).
+_OUTLET_SEPARATORS = re.compile(r"[、，,；;\n]")
 _LIST_LABEL = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[）)]"
                          r"|\d+[.．、])\s*")
 
@@ -71,10 +75,24 @@ class EventFacts:
     host: str
     guests: list[str]    # one "姓名 职务" a line
     experts: list[str]
-    media: str
+    media: str           # the event's free text of outlets to invite
     agenda: list[str]
     question_channel: str
     policy: Policy | None
+    subject: str = ""    # the topic without the kind (2026年春运 of 2026年春运新闻发布会)
+    names_kind: bool = False    # the subject still names the kind, so texts leave it out
+    kind_names: tuple[str, ...] = ()   # the kind's full and short name: 新闻发布会, 发布会
+    invited: tuple["InvitedOutlet", ...] = ()
+
+
+@dataclass(frozen=True)
+class InvitedOutlet:
+    """A media contact invited to the event, as documents may quote it: outlet and
+    reporter only, because phone and e-mail are personal data (planner.services.media)."""
+
+    outlet: str
+    reporter: str
+    status: str          # MediaInviteStatus
 
 
 # --- Creating ----------------------------------------------------------------------------
@@ -122,7 +140,8 @@ def create_document(session: Session, *, actor: User, event_id: int, role: Event
 def may_create(session: Session, *, actor: User, event_id: int) -> bool:
     """True if `actor` may create the event's documents; for pages to offer the buttons."""
     try:
-        _require_creator(session, actor, events.get_event(session, event_id))
+        with probing():
+            _require_creator(session, actor, events.get_event(session, event_id))
     except (PermissionDenied, InvalidInput):
         return False
     return True
@@ -167,7 +186,8 @@ def _document_unit(session: Session, event: PressEvent, actor: User) -> int:
 
 
 def _title(spec: TemplateSpec, facts: EventFacts) -> str:
-    return spec.title.format(topic=facts.topic, kind=facts.kind, org=facts.org)[:300]
+    return document_title(spec.title, spec.title_named, topic=facts.topic,
+                          kind_names=facts.kind_names, org=facts.org)[:300]
 
 
 def _add_sections(session: Session, *, actor: User, draft: Draft,
@@ -205,13 +225,15 @@ def preview_released(session: Session, event_id: int) -> bool:
     return preview is not None and preview.status in RELEASABLE_STATES
 
 
-def library_suggestions(session: Session, event_id: int,
-                        limit: int = 5) -> answer_library.LibraryPage | None:
-    """Return approved answers on the event's policy, newest first; None without a policy."""
+def library_suggestions(session: Session, event_id: int, limit: int = 5, *,
+                        actor: User | None = None) -> answer_library.LibraryPage | None:
+    """Return approved answers on the event's policy that `actor` may see, newest first;
+    None without a policy."""
     event = events.get_event(session, event_id)
     if event.policy_id is None:
         return None
-    return answer_library.search(session, query="", policy_id=event.policy_id, limit=limit)
+    return answer_library.search(session, query="", actor=actor, policy_id=event.policy_id,
+                                 limit=limit)
 
 
 # --- The answer brief's own fields -------------------------------------------------------
@@ -279,15 +301,43 @@ def _checked_details(tier: str, key_points: str, avoid_phrasing: str,
 
 def event_facts(session: Session, event: PressEvent) -> EventFacts:
     start, end = to_office(event.starts_at), to_office(event.ends_at)
+    kind_names = _kind_names(event.kind)
+    topic = split_topic(event.topic, kind_names)
     return EventFacts(
-        event_id=event.id, org=get_settings().org_name, kind=t(f"event.kind.{event.kind}"), topic=event.topic,
+        event_id=event.id, org=get_settings().org_name, kind=kind_names[0], topic=event.topic,
         day=format_cn_date(start.date()), when=time_range(start, end),
         length=t("event_documents.length", minutes=round((end - start).total_seconds() / 60)),
         place=_place(event), spokespeople=_names(event.spokespeople), host=_names(event.host),
         guests=_lines(event.guests), experts=_lines(event.experts),
         media=" ".join(event.invited_media.split()), agenda=_numbered(_lines(event.agenda)),
         question_channel=event.question_channel.strip(),
-        policy=session.get(Policy, event.policy_id) if event.policy_id else None)
+        policy=session.get(Policy, event.policy_id) if event.policy_id else None,
+        subject=topic.subject, names_kind=topic.names_kind, kind_names=kind_names,
+        invited=invited_outlets(session, event.id))
+
+
+def invited_outlets(session: Session, event_id: int) -> tuple[InvitedOutlet, ...]:
+    """Return the media invited to the event, by outlet and reporter. Only these columns and
+    the status are read, so no phone number or e-mail address can reach a document."""
+    rows = session.exec(select(MediaContact.outlet, MediaContact.reporter,
+                               EventMediaInvite.status)
+                        .join(MediaContact, MediaContact.id == EventMediaInvite.contact_id)
+                        .where(EventMediaInvite.event_id == event_id)
+                        .order_by(MediaContact.outlet, MediaContact.reporter)).all()
+    return tuple(InvitedOutlet(outlet=outlet, reporter=reporter, status=status)
+                 for outlet, reporter, status in rows)
+
+
+def _kind_names(kind: str) -> tuple[str, ...]:
+    """Return the kind's full name and, where the catalog has one, its short name (发布会)."""
+    short_key = f"event_documents.kind_short.{kind}"
+    short = t(short_key) if has_key(short_key) else ""
+    return (t(f"event.kind.{kind}"), short) if short else (t(f"event.kind.{kind}"),)
+
+
+def _kind_after_topic(facts: EventFacts) -> str:
+    """Return the kind to write after the topic: "" when the topic names it already."""
+    return "" if facts.names_kind else facts.kind
 
 
 def time_range(start: datetime, end: datetime) -> str:
@@ -352,7 +402,8 @@ def _plan_bodies(session: Session, facts: EventFacts) -> dict[str, str]:
         materials.append(t("event_documents.plan.material_policy",
                            policy=_policy_name(facts.policy)))
     return {
-        "intro": t("event_documents.plan.intro", topic=facts.topic, kind=facts.kind),
+        "intro": t("event_documents.plan.intro", topic=quoted(facts.subject),
+                   kind=_kind_after_topic(facts)),
         "topic": topic,
         "time": facts.when,
         "place": facts.place,
@@ -360,7 +411,7 @@ def _plan_bodies(session: Session, facts: EventFacts) -> dict[str, str]:
         "host": facts.host,
         "guests": "\n".join(facts.guests + [t("event_documents.expert_line", expert=line)
                                             for line in facts.experts]),
-        "media": facts.media,
+        "media": _invited_media(facts),
         "agenda": "\n".join(facts.agenda),
         "materials": "\n".join(_numbered(materials)),
     }
@@ -386,7 +437,7 @@ def _preview_bodies(session: Session, facts: EventFacts) -> dict[str, str]:
     guests = facts.guests or ([facts.spokespeople] if facts.spokespeople else [])
     guest_names = "、".join(line.split()[0] for line in guests if line.split())
     return {
-        "intro": t("event_documents.preview.intro", when=facts.when, topic=facts.topic,
+        "intro": t("event_documents.preview.intro", when=facts.when, topic=quoted(facts.subject),
                    guests=guest_names or t("event_documents.someone", org=facts.org)),
         "topic": facts.topic,
         "guests": "\n".join(guests),
@@ -437,9 +488,10 @@ def _recorded_answers(session: Session, event_id: int) -> str:
 
 
 def _news_lead(facts: EventFacts, key: str) -> str:
+    # A topic naming the kind (第三场新闻发布会（春运专场）) is the event's name: "举行{topic}".
     speakers = facts.spokespeople or t("event_documents.someone", org=facts.org)
-    return t(key, day=facts.day, org=facts.org, kind=facts.kind, topic=facts.topic,
-             who=speakers, place=facts.place or facts.org)
+    return t(f"{key}_named" if facts.names_kind else key, day=facts.day, org=facts.org,
+             kind=facts.kind, topic=facts.subject, who=speakers, place=facts.place or facts.org)
 
 
 def _policy_overview(session: Session, facts: EventFacts) -> str:
@@ -459,8 +511,31 @@ def _attendance(facts: EventFacts) -> str:
     if people:
         lines.append(t("event_documents.attendance.guests", kind=facts.kind,
                        guests="；".join(people)))
-    if facts.media:
-        lines.append(t("event_documents.attendance.media", media=facts.media, kind=facts.kind))
+    # The outlets that confirmed, else the event's own list of outlets to invite.
+    confirmed = [item.outlet for item in facts.invited
+                 if item.status == MediaInviteStatus.CONFIRMED]
+    media = "、".join(dict.fromkeys(confirmed)) or facts.media
+    if media:
+        lines.append(t("event_documents.attendance.media", media=media, kind=facts.kind))
+    return "\n".join(lines)
+
+
+def _invited_media(facts: EventFacts) -> str:
+    """Write the 邀请媒体 of the 发布会方案: one line per invited contact with its status
+    (已邀请, 已确认, 已婉拒), then the event's own list of outlets, if any."""
+    lines = []
+    for item in facts.invited:
+        name = t("event_documents.plan.media_reporter", outlet=item.outlet,
+                 reporter=item.reporter) if item.reporter else item.outlet
+        lines.append(t("event_documents.plan.media_line", name=name,
+                       status=t(f"media.status.{item.status}")))
+    if not lines:
+        return facts.media
+    invited = {item.outlet for item in facts.invited}
+    others = [name.strip() for name in _OUTLET_SEPARATORS.split(facts.media)
+              if name.strip() and name.strip() not in invited]
+    if others:
+        lines.append(t("event_documents.plan.media_other", media="、".join(others)))
     return "\n".join(lines)
 
 
@@ -478,7 +553,8 @@ def _answer_brief(session: Session, spec: TemplateSpec,
     intro_title = next((entry.title for entry in spec.sections if entry.key == INTRO_KEY), "")
     intro = DraftSectionContent(key=INTRO_KEY, title=intro_title,
                                 body=t("event_documents.brief.intro", day=facts.day,
-                                       topic=facts.topic, kind=facts.kind,
+                                       topic=quoted(facts.subject),
+                                       kind=_kind_after_topic(facts),
                                        spokespeople=facts.spokespeople or "—"))
     if facts.policy is not None:
         questions = propose_questions(policies.load_parsed(session, facts.policy.id))
@@ -486,6 +562,6 @@ def _answer_brief(session: Session, spec: TemplateSpec,
 
     generic = [entry for entry in spec.sections if entry.key != INTRO_KEY]
     return [intro, *(DraftSectionContent(
-        key=entry.key, title=entry.title.format(topic=facts.topic, kind=facts.kind),
+        key=entry.key, title=entry.title.format(topic=facts.subject, kind=facts.kind),
         body=_to_complete(entry.hint), tier=entry.tier or AnswerTier.LIKELY)
         for entry in generic)]

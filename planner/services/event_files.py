@@ -5,7 +5,9 @@ upload is accepted only when its extension is one of ALLOWED_TYPES, its size is 
 upload_max_mb, and its content matches the extension. JPEG and PNG are checked by their
 signature and parsed by Pillow, PDF by its header, .docx and .xlsx as Office packages of
 the right kind (no macros, no zip bomb), .txt as decodable text. The stored name is the
-sanitised upload name.
+sanitised upload name (planner.filenames.safe_filename), and every message names the file
+by it, so a right-to-left override or a control character in the upload name cannot
+scramble the message.
 
 Who: the organisers (新闻发言人, 厅办公室) attach and delete files until the event is
 archived; whoever may see the event's invite lists and downloads them
@@ -25,7 +27,7 @@ from sqlmodel import Session, select
 
 from planner.config import get_settings
 from planner.errors import Conflict, InvalidInput, NotFound
-from planner.filenames import safe_filename
+from planner.filenames import format_size, safe_filename, visible_text
 from planner.i18n import t
 from planner.models import EventAttachment, EventStatus, PressEvent, User
 from planner.permissions import require
@@ -74,10 +76,10 @@ def attach(session: Session, *, actor: User, event_id: int, file_name: str,
     require(session, actor, "event_files", EVENT_ORGANISERS)
     event = _writable_event(session, event_id)
     extension, stored_name = _checked_name(file_name)
-    _check_size(file_name, data)
-    _sniff(file_name, extension, data)
+    _check_size(stored_name, data)
+    _sniff(stored_name, extension, data)
     digest = hashlib.sha256(data).hexdigest()
-    _reject_repeat(session, event, file_name, digest)
+    _reject_repeat(session, event, stored_name, digest)
 
     row = EventAttachment(event_id=event.id, file_name=stored_name,
                           content_type=ALLOWED_TYPES[extension], size_bytes=len(data),
@@ -144,13 +146,16 @@ def allowed_extensions() -> list[str]:
 # --- checks -------------------------------------------------------------------------------
 
 def _checked_name(file_name: str) -> tuple[str, str]:
+    """Return (extension, stored name), or raise InvalidInput for an extension outside
+    ALLOWED_TYPES."""
     path = PurePath(file_name.replace("\\", "/"))
     extension = path.suffix.lower().lstrip(".")
+    stored_name = safe_filename(path.stem, visible_text(extension))
     if extension not in ALLOWED_TYPES:
-        raise InvalidInput("event_files.type_not_allowed", name=file_name,
-                           ext=extension or t("event_files.no_extension"),
+        raise InvalidInput("event_files.type_not_allowed", name=stored_name,
+                           ext=visible_text(extension) or t("event_files.no_extension"),
                            allowed="、".join(ALLOWED_TYPES))
-    return extension, safe_filename(path.stem, extension)
+    return extension, stored_name
 
 
 def _check_size(file_name: str, data: bytes) -> None:
@@ -158,8 +163,8 @@ def _check_size(file_name: str, data: bytes) -> None:
     if not data:
         raise InvalidInput("event_files.empty", name=file_name)
     if len(data) > limit_mb * 1024 * 1024:
-        raise InvalidInput("event_files.too_large", name=file_name,
-                           size_mb=f"{len(data) / 1024 / 1024:.1f}", limit_mb=limit_mb)
+        raise InvalidInput("event_files.too_large", name=file_name, size=format_size(len(data)),
+                           limit_mb=limit_mb)
 
 
 def _sniff(file_name: str, extension: str, data: bytes) -> None:

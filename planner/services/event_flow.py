@@ -41,7 +41,7 @@ from planner.errors import Conflict, InvalidInput, PermissionDenied
 from planner.i18n import t
 from planner.models import (Draft, DraftRelease, EventDocument, EventDraftLink, EventKind,
                             EventStatus, EventStatusChange, PressEvent, Role, User)
-from planner.permissions import require
+from planner.permissions import probing, require
 from planner.services import audit, deadlines, interviews
 from planner.services.events import (EVENT_APPROVERS, EVENT_ORGANISERS, as_utc, check_times,
                                      get_event)
@@ -62,6 +62,7 @@ class Action(StrEnum):
     CANCEL = "cancel"            # 取消
     POSTPONE = "postpone"        # 延期
     RESCHEDULE = "reschedule"    # 改期: a new time saved with an edit (history only)
+    EDIT = "edit"                # 修改活动信息: other fields saved with an edit (history only)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,25 @@ class HistoryRow:
     new_starts_at: datetime | None
     actor_name: str
     at: datetime
+    old_ends_at: datetime | None = None    # NULL in rows written before revision 0012
+    new_ends_at: datetime | None = None
+    changed_fields: tuple[str, ...] = ()   # an edit's fields, events.EDIT_FIELDS names
+    invite_raised: bool = False            # the edit raised the invite's SEQUENCE
+
+    @property
+    def change(self) -> str:
+        """What the step changed, as the history shows it: the times before → after for
+        改期 and 延期 (with the end times where the end was recorded), the changed fields
+        for 修改活动信息 (with a note when the invite changed), else ""."""
+        if self.changed_fields:
+            fields = "、".join(t(f"event_flow.field.{name}") for name in self.changed_fields)
+            return fields + t("event_flow.invite_raised") if self.invite_raised else fields
+        if self.old_starts_at is None:
+            return ""
+        if self.old_ends_at is None or self.new_ends_at is None:
+            return f"{format_office(self.old_starts_at)} → {format_office(self.new_starts_at)}"
+        return f"{_time_span(self.old_starts_at, self.old_ends_at)} → " \
+               f"{_time_span(self.new_starts_at, self.new_ends_at)}"
 
 
 @dataclass(frozen=True)
@@ -217,7 +237,7 @@ def postpone(session: Session, *, actor: User, event_id: int, starts_at: datetim
     event.starts_at, event.ends_at = as_utc(starts_at), as_utc(ends_at)
     event.sequence += 1
     _move(session, actor, event, transition, now=now, reason=_reason(reason, required=True),
-          old_starts_at=before[0],
+          old_starts_at=before[0], old_ends_at=before[1],
           detail={"before": [moment.isoformat() for moment in before],
                   "after": [event.starts_at.isoformat(), event.ends_at.isoformat()],
                   "sequence": event.sequence})
@@ -234,11 +254,28 @@ def record_creation(session: Session, *, actor: User, event: PressEvent) -> None
 
 
 def record_reschedule(session: Session, *, actor: User, event: PressEvent,
-                      old_starts_at: datetime) -> None:
+                      old_starts_at: datetime, old_ends_at: datetime) -> None:
     session.add(EventStatusChange(event_id=event.id, action=Action.RESCHEDULE,
                                   from_status=event.status, to_status=event.status,
                                   old_starts_at=old_starts_at,
-                                  new_starts_at=as_utc(event.starts_at), actor_id=actor.id,
+                                  new_starts_at=as_utc(event.starts_at),
+                                  old_ends_at=as_utc(old_ends_at),
+                                  new_ends_at=as_utc(event.ends_at), actor_id=actor.id,
+                                  at=now_utc()))
+
+
+# Stored after an edit's fields when the edit itself raised the invite's SEQUENCE.
+INVITE_RAISED_MARK = "sequence"
+
+
+def record_edit(session: Session, *, actor: User, event: PressEvent,
+                fields: list[str], invite_raised: bool = False) -> None:
+    """Write the 修改活动信息 row of an edit that changed `fields` (events.EDIT_FIELDS),
+    marked when the edit raised the invite's SEQUENCE without a 改期 row saying so."""
+    stored = [*fields, INVITE_RAISED_MARK] if invite_raised else fields
+    session.add(EventStatusChange(event_id=event.id, action=Action.EDIT,
+                                  from_status=event.status, to_status=event.status,
+                                  changed_fields=",".join(stored), actor_id=actor.id,
                                   at=now_utc()))
 
 
@@ -265,7 +302,8 @@ def available_actions(session: Session, *, actor: User, event_id: int,
     found = []
     for action in STEPS:
         try:
-            _check(session, actor, event, action, now)
+            with probing():
+                _check(session, actor, event, action, now)
         except (Conflict, InvalidInput, PermissionDenied):
             continue
         found.append(action)
@@ -282,7 +320,15 @@ def history(session: Session, event_id: int) -> list[HistoryRow]:
     return [HistoryRow(action=change.action, from_status=change.from_status,
                        to_status=change.to_status, reason=change.reason,
                        old_starts_at=change.old_starts_at, new_starts_at=change.new_starts_at,
-                       actor_name=name or "—", at=change.at) for change, name in rows]
+                       actor_name=name or "—", at=change.at, old_ends_at=change.old_ends_at,
+                       new_ends_at=change.new_ends_at,
+                       changed_fields=_edit_fields(change.changed_fields),
+                       invite_raised=INVITE_RAISED_MARK in change.changed_fields.split(","))
+            for change, name in rows]
+
+
+def _edit_fields(stored: str) -> tuple[str, ...]:
+    return tuple(name for name in stored.split(",") if name and name != INVITE_RAISED_MARK)
 
 
 def needs_transcript(event: PressEvent) -> bool:
@@ -373,7 +419,7 @@ def _check(session: Session, actor: User, event: PressEvent, action: Action,
 
 def _move(session: Session, actor: User, event: PressEvent, transition: Transition, *,
           now: datetime | None, reason: str = "", old_starts_at: datetime | None = None,
-          detail: dict | None = None) -> None:
+          old_ends_at: datetime | None = None, detail: dict | None = None) -> None:
     source = event.status
     moment = _now(now)
     event.status = transition.target
@@ -383,6 +429,8 @@ def _move(session: Session, actor: User, event: PressEvent, transition: Transiti
         event_id=event.id, action=transition.action, from_status=source,
         to_status=transition.target, reason=reason, old_starts_at=old_starts_at,
         new_starts_at=as_utc(event.starts_at) if old_starts_at is not None else None,
+        old_ends_at=old_ends_at,
+        new_ends_at=as_utc(event.ends_at) if old_ends_at is not None else None,
         actor_id=actor.id, at=moment))
     session.flush()
 
@@ -400,6 +448,14 @@ def _reason(text: str, *, required: bool) -> str:
     if required and not text:
         raise InvalidInput("event_flow.reason_missing")
     return text
+
+
+def _time_span(start: datetime, end: datetime) -> str:
+    """Write a span as 2026-12-08 15:00—16:00, with the end's date when it is another day."""
+    start_text, end_text = format_office(start), format_office(end)
+    if start_text[:10] == end_text[:10]:
+        return f"{start_text}—{end_text[11:]}"
+    return f"{start_text}—{end_text}"
 
 
 def _now(now: datetime | None) -> datetime:

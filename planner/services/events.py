@@ -10,7 +10,7 @@ events, the person who booked it, and the people named on it (by display name or
 
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -25,7 +25,7 @@ from planner.ical import Invite, Person, build_invite
 from planner.models import (Draft, EventDraftLink, EventKind, EventStatus, Meeting,
                             MeetingStatus, Policy, PressEvent, Role, User)
 from planner.permissions import has_any_role, require
-from planner.services import audit, deadlines, holidays
+from planner.services import audit, deadlines, draft_access, holidays
 # parse_people and parse_guests stay importable from here: meetings and schedule use them.
 from planner.services.event_people import (EventPerson, event_people, parse_guests,  # noqa: F401
                                            parse_people)
@@ -141,7 +141,7 @@ def create_event(session: Session, *, actor: User, data: EventInput) -> PressEve
     _apply(event, data)
     session.add(event)
     session.flush()
-    _link_drafts(session, event.id, data.draft_ids)
+    _link_drafts(session, event.id, data.draft_ids, actor=actor)
 
     from planner.services import event_flow   # event_flow builds on this module
     event_flow.record_creation(session, actor=actor, event=event)
@@ -154,30 +154,67 @@ def create_event(session: Session, *, actor: User, data: EventInput) -> PressEve
 
 
 def update_event(session: Session, *, actor: User, event_id: int, data: EventInput) -> PressEvent:
-    """Change an event before it is held; a new time raises the iCalendar SEQUENCE so
-    calendars update it, and goes into the history as 改期."""
+    """Change an event before it is held.
+
+    A new start or end time goes into the history as 改期 with both times. A change to
+    anything else goes into the history as 修改活动信息, naming the changed fields
+    (EDIT_FIELDS). A new time, place or title (INVITE_FIELDS) raises the iCalendar SEQUENCE
+    once, because calendars replace an entry they hold only by a higher SEQUENCE. Links to
+    drafts the actor may not read stay, since the form could not show them.
+    """
     require(session, actor, "update_event", EVENT_ORGANISERS)
     _validate(session, data)
     event = get_event(session, event_id)
     if event.status not in EDITABLE:
         raise InvalidInput("event_flow.not_editable", topic=event.topic,
                            status=t(f"event.status.{event.status}"))
+    data = replace(data, draft_ids=_keep_unreadable_links(session, actor, event.id,
+                                                          data.draft_ids))
     before = (as_utc(event.starts_at), as_utc(event.ends_at))
     moved = before != (as_utc(data.starts_at), as_utc(data.ends_at))
+    changed = changed_fields(input_from_event(session, event), data)
+    invite_changed = moved or any(name in INVITE_FIELDS for name in changed)
     _apply(event, data)
-    if moved:
+    if invite_changed:
         event.sequence += 1
     event.updated_at = now_utc()
     session.add(event)
-    _link_drafts(session, event.id, data.draft_ids)
+    _link_drafts(session, event.id, data.draft_ids, actor=actor)
 
+    from planner.services import event_flow   # event_flow builds on this module
     if moved:
-        from planner.services import event_flow
-        event_flow.record_reschedule(session, actor=actor, event=event, old_starts_at=before[0])
+        event_flow.record_reschedule(session, actor=actor, event=event, old_starts_at=before[0],
+                                     old_ends_at=before[1])
+    if changed:
+        # A 改期 row already tells that the invite changed; otherwise the edit row says so.
+        event_flow.record_edit(session, actor=actor, event=event, fields=changed,
+                               invite_raised=invite_changed and not moved)
     audit.record(session, actor=actor, action="event.update", entity="press_event",
-                 entity_id=event.id, detail={"rescheduled": moved, "sequence": event.sequence})
+                 entity_id=event.id, detail={"rescheduled": moved, "sequence": event.sequence,
+                                             "changed": changed})
     deadlines.track_press_event(session, actor=actor, event=event)
     return event
+
+
+# The fields an edit may change besides the times, in the order the booking form shows them.
+EDIT_FIELDS = ("kind", "topic", "venue", "online_room", "spokespeople", "host", "guests",
+               "experts", "question_channel", "invited_media", "agenda", "policy_id",
+               "draft_ids")
+
+
+# The fields whose change alters the invite's SUMMARY (活动类型：主题) or LOCATION.
+INVITE_FIELDS = ("kind", "topic", "venue", "online_room")
+
+
+def changed_fields(before: EventInput, after: EventInput) -> list[str]:
+    """Return the EDIT_FIELDS whose value differs, text compared as saved (stripped)."""
+    def saved(data: EventInput, name: str):
+        value = getattr(data, name)
+        if isinstance(value, str):
+            return value.strip()
+        return sorted(value) if isinstance(value, list) else value
+
+    return [name for name in EDIT_FIELDS if saved(before, name) != saved(after, name)]
 
 
 def input_from_event(session: Session, event: PressEvent) -> EventInput:
@@ -191,6 +228,19 @@ def input_from_event(session: Session, event: PressEvent) -> EventInput:
                       draft_ids=linked_draft_ids(session, event.id, role=""),
                       guests=event.guests, experts=event.experts,
                       question_channel=event.question_channel)
+
+
+def _keep_unreadable_links(session: Session, actor: User, event_id: int,
+                           draft_ids: list[int]) -> list[int]:
+    """Add to `draft_ids` the plain links to drafts `actor` may not read."""
+    linked = linked_draft_ids(session, event_id, role="")
+    if not linked:
+        return list(draft_ids)
+
+    readable = set(session.exec(select(Draft.id).where(
+        Draft.id.in_(linked), draft_access.readable_condition(session, actor))))
+    hidden = [draft_id for draft_id in linked if draft_id not in readable]
+    return [*draft_ids, *(d for d in hidden if d not in draft_ids)]
 
 
 # --- booking warnings -------------------------------------------------------------------
@@ -366,14 +416,19 @@ def linked_draft_ids(session: Session, event_id: int, *, role: str | None = None
     return list(session.exec(query.order_by(EventDraftLink.draft_id)))
 
 
-def link_choices(session: Session, *, event_id: int | None = None,
+def link_choices(session: Session, *, actor: User, event_id: int | None = None,
                  limit: int = CHOICE_LIMIT) -> tuple[dict[int, str], dict[int, Draft]]:
     """Policies (id → title) and drafts the booking form offers: the latest `limit` of
-    each, plus those the event already links, so a large database stays quick."""
+    each, plus those the event already links, so a large database stays quick.
+
+    Only drafts that `actor` may read are offered (draft_access), because a 不公开 draft's
+    title is part of what is withheld. Booking an event gives no reading right.
+    """
     policies = dict(session.exec(select(Policy.id, Policy.title)
                                  .order_by(Policy.created_at.desc(), Policy.id.desc())
                                  .limit(limit)).all())
-    drafts = {d.id: d for d in session.exec(select(Draft).order_by(
+    readable = draft_access.readable_condition(session, actor)
+    drafts = {d.id: d for d in session.exec(select(Draft).where(readable).order_by(
         Draft.updated_at.desc(), Draft.id.desc()).limit(limit))}
     if event_id is not None:
         event = get_event(session, event_id)
@@ -383,8 +438,8 @@ def link_choices(session: Session, *, event_id: int | None = None,
                 policies[policy.id] = policy.title
         missing = set(linked_draft_ids(session, event_id)) - set(drafts)
         if missing:
-            drafts.update({d.id: d for d in session.exec(select(Draft)
-                                                          .where(Draft.id.in_(missing)))})
+            drafts.update({d.id: d for d in session.exec(
+                select(Draft).where(Draft.id.in_(missing), readable))})
     return policies, drafts
 
 
@@ -526,13 +581,18 @@ def as_utc(moment: datetime) -> datetime:
     return to_utc(to_office(moment))
 
 
-def _link_drafts(session: Session, event_id: int, draft_ids: list[int]) -> None:
+def _link_drafts(session: Session, event_id: int, draft_ids: list[int], *,
+                 actor: User) -> None:
     """Make the plain links (role "") match `draft_ids`; links with a role (文字实录,
-    重要政务活动信息 ...) belong to the event's documents and stay as they are."""
+    重要政务活动信息 ...) belong to the event's documents and stay as they are.
+
+    A new link needs the right to read the draft (draft_access.require_reader).
+    """
     links = list(session.exec(select(EventDraftLink).where(EventDraftLink.event_id == event_id)))
     present = {link.draft_id for link in links}
     wanted = set(draft_ids)
     for draft_id in sorted(wanted - present):
+        draft_access.require_reader(session, actor=actor, draft=session.get(Draft, draft_id))
         session.add(EventDraftLink(event_id=event_id, draft_id=draft_id, role=""))
     for link in links:
         if link.role == "" and link.draft_id not in wanted:

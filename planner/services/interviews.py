@@ -39,7 +39,7 @@ from planner.i18n import t
 from planner.models import (EventKind, EventStatus, InterviewPlan, InterviewPlanEntry,
                             InterviewQuestion, Obligation, ObligationStatus, PressEvent,
                             QuestionStatus, Role, Unit, User)
-from planner.permissions import has_any_role, require
+from planner.permissions import has_any_role, log_refusal, probing, require
 from planner.services import audit, deadlines, event_people, events
 from planner.timeutil import format_office, now_utc, to_office, to_utc
 
@@ -666,7 +666,8 @@ def list_questions(session: Session, event_id: int, *, now: datetime) -> list[Qu
 def may_answer(session: Session, *, actor: User, event_id: int) -> bool:
     """Return whether `actor` may record answers for this interview; for pages."""
     try:
-        _require_answerer(session, actor, get_interview(session, event_id))
+        with probing():
+            _require_answerer(session, actor, get_interview(session, event_id))
     except (PermissionDenied, InvalidInput, NotFound):
         return False
     return True
@@ -760,8 +761,7 @@ def _require_answerer(session: Session, actor: User, event: PressEvent) -> None:
     unit = session.get(Unit, entry.unit_id) if entry and entry.unit_id else None
     if unit is not None and has_any_role(session, actor, UNIT_ANSWERERS, unit.id):
         return
-    logger.warning("permission denied: user %s may not answer questions of event %s",
-                   actor.id, event.id)
+    log_refusal(actor, "answer_question", unit.id if unit else None)
     raise PermissionDenied("interview.answer_denied", unit=unit.name if unit else "—")
 
 

@@ -19,8 +19,10 @@ from datetime import datetime
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from planner.config import get_settings
 from planner.errors import Conflict, InvalidInput, NotFound
-from planner.i18n import t
+from planner.filenames import format_size
+from planner.i18n import inside_quotes, t
 from planner.models import (EventMediaInvite, EventStatus, MediaContact, MediaInviteStatus,
                             PressEvent, Role, User)
 from planner.opinion_import import read_table
@@ -169,6 +171,7 @@ def import_contacts(session: Session, *, actor: User, file_name: str,
     columns 媒体, 记者, 电话, 邮箱, 备注. Rows with errors and duplicates are left out and
     listed; the others are saved."""
     require(session, actor, "media_contacts", CONTACT_KEEPERS)
+    _check_import_size(file_name, data)
     _, table = read_table(file_name, data)
     columns = _import_columns(file_name, table[0][1])
     if len(table) - 1 > MAX_IMPORT_ROWS:
@@ -195,6 +198,13 @@ def import_contacts(session: Session, *, actor: User, file_name: str,
     logger.info("media contacts imported from %s: %d created, %d skipped", file_name,
                 created, len(skipped))
     return ImportResult(created=created, skipped=skipped)
+
+
+def _check_import_size(file_name: str, data: bytes) -> None:
+    limit_mb = get_settings().upload_max_mb
+    if len(data) > limit_mb * 1024 * 1024:
+        raise InvalidInput("media.import_too_large", name=inside_quotes(file_name),
+                           size=format_size(len(data)), limit_mb=limit_mb)
 
 
 # --- invitations --------------------------------------------------------------------------

@@ -1,18 +1,25 @@
-"""Policies: import (parse, let the user correct, save), read back, edit fields."""
+"""Policies: import (parse, let the user correct, save), read back, edit fields, and
+replace the text with a revised version (修订, 修正) that keeps the policy's id."""
 
 import json
 import logging
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
+from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from planner.config import get_settings
+from planner.diffing import DiffOp, OpKind, diff_text
 from planner.documents.parsing import parse_policy_lines, parse_policy_text
 from planner.documents.reading import read_policy_file
 from planner.documents.structure import ParsedPolicy, ParsedSection
-from planner.errors import InvalidInput, NotFound
-from planner.models import Policy, PolicySection, Role, User
+from planner.errors import Conflict, InvalidInput, NotFound
+from planner.i18n import inside_book_marks
+from planner.models import (AnswerLibraryEntry, Draft, DraftSection, Policy, PolicyRevision,
+                            PolicySection, Role, User)
 from planner.permissions import require
 from planner.services import audit, deadlines
 from planner.timeutil import now_utc
@@ -55,10 +62,18 @@ def parse_pasted(text: str) -> tuple[ParsedPolicy, str]:
 
 
 def save_policy(session: Session, *, actor: User, parsed: ParsedPolicy, fields: PolicyFields,
-                source_name: str, raw_text: str) -> Policy:
-    """Store a parsed policy with the user's corrected header fields and its section tree."""
+                source_name: str, raw_text: str, allow_duplicate: bool = False) -> Policy:
+    """Store a parsed policy with the user's corrected header fields and its section tree.
+
+    A policy with the same title or 发文字号 as a stored one (see find_duplicates) raises
+    Conflict unless `allow_duplicate`, because a revised text belongs in revise_policy.
+    """
     require(session, actor, "create_policy", POLICY_EDITORS)
     _validate_fields(fields)
+    duplicates = find_duplicates(session, title=fields.title, doc_number=fields.doc_number)
+    if duplicates and not allow_duplicate:
+        raise Conflict("policy.duplicate",
+                       titles="、".join(f"《{inside_book_marks(p.title)}》" for p in duplicates))
 
     policy = Policy(source_name=source_name[:255], raw_text=raw_text, created_by=actor.id)
     _apply_fields(policy, fields)
@@ -67,8 +82,11 @@ def save_policy(session: Session, *, actor: User, parsed: ParsedPolicy, fields: 
 
     _store_sections(session, policy.id, parsed.sections, parent_id=None, parent_path="")
     deadlines.track_policy(session, actor=actor, policy=policy)
+    detail = {"title": policy.title, "source": source_name}
+    if duplicates:
+        detail["duplicate_of"] = [duplicate.id for duplicate in duplicates]
     audit.record(session, actor=actor, action="policy.create", entity="policy",
-                 entity_id=policy.id, detail={"title": policy.title, "source": source_name})
+                 entity_id=policy.id, detail=detail)
     logger.info("policy %s saved with %s top-level sections", policy.id, len(parsed.sections))
     return policy
 
@@ -168,3 +186,353 @@ def _citation_path(parent_path: str, label: str) -> str:
     if label.startswith("第") and label.endswith("条"):
         return label
     return f"{parent_path}{label}"
+
+
+# --- Duplicates -----------------------------------------------------------------------------
+
+def find_duplicates(session: Session, *, title: str, doc_number: str,
+                    exclude_id: int | None = None) -> list[Policy]:
+    """Return the stored policies with the same title or 发文字号 as given, oldest first.
+
+    Both are compared after identity_key, so 〔2013〕 matches [2013] and a stray space or
+    a full-width letter makes no difference. An empty title or 发文字号 matches nothing.
+    """
+    title_key, number_key = identity_key(title), identity_key(doc_number)
+    if not title_key and not number_key:
+        return []
+    rows = session.exec(select(Policy.id, Policy.title, Policy.doc_number)
+                        .order_by(Policy.created_at, Policy.id)).all()
+    matching = [policy_id for policy_id, stored_title, stored_number in rows
+                if policy_id != exclude_id
+                and ((title_key and identity_key(stored_title) == title_key)
+                     or (number_key and identity_key(stored_number) == number_key))]
+    return [session.get(Policy, policy_id) for policy_id in matching]
+
+
+def identity_key(text: str) -> str:
+    """Return `text` NFKC-normalised and case-folded, without whitespace or punctuation."""
+    folded = unicodedata.normalize("NFKC", text or "").casefold()
+    return "".join(char for char in folded
+                   if not char.isspace() and unicodedata.category(char)[0] not in "PZ")
+
+
+# --- Revised versions (修订, 修正) -----------------------------------------------------------
+
+MAX_NOTE_LENGTH = 500
+# A preview lists at most this many changed clauses with their diff; the counts cover all.
+PREVIEW_CHANGE_LIMIT = 30
+HEADER_FIELDS = ("title", "doc_number", "issuer", "addressee", "issue_date")
+
+
+class ClauseStatus(StrEnum):
+    ADDED = "added"
+    REMOVED = "removed"
+    CHANGED = "changed"
+
+
+@dataclass(frozen=True)
+class ClauseChange:
+    """One clause that a revision adds, removes or changes, with its character diff."""
+
+    path: str              # citation path (二、（三）, 第五条); "" before the first heading
+    heading: str           # label and heading, e.g. "（三）建立政策解读机制"
+    status: str            # ClauseStatus
+    ops: list[DiffOp]
+
+
+@dataclass(frozen=True)
+class RevisionPreview:
+    """The changes a revised text would make to a policy, computed before anything is saved."""
+
+    base_hash: str                               # content hash of the text compared against
+    header: dict[str, tuple[str, str]]           # changed header field → (current, revised)
+    changes: list[ClauseChange]                  # the first PREVIEW_CHANGE_LIMIT changes
+    counts: dict[str, int]                       # ClauseStatus → clauses, plus "unchanged"
+
+
+@dataclass(frozen=True)
+class CitationGap:
+    """A draft on the policy that cites clauses the revised text no longer has."""
+
+    draft_id: int
+    title: str
+    missing: list[str]     # citation paths, in the order the draft cites them
+
+
+@dataclass(frozen=True)
+class RevisionResult:
+    policy: Policy
+    revision: PolicyRevision                     # the replaced text, kept
+    old_hash: str
+    new_hash: str
+    citation_gaps: list[CitationGap]
+    library_entries: list[AnswerLibraryEntry] = field(default_factory=list)  # now flagged
+
+
+@dataclass(frozen=True)
+class RevisionListing:
+    revision: PolicyRevision
+    revised_by: str        # display name of who replaced the text; "" for a deleted account
+
+
+def preview_revision(session: Session, *, policy_id: int, parsed: ParsedPolicy,
+                     raw_text: str) -> RevisionPreview:
+    """Compare a parsed revised text with the stored policy, clause by clause.
+
+    Clauses are paired by citation path (the n-th block with the same path pairs with the
+    n-th), so a clause renumbered by the revision shows as removed and added. A text that
+    revise_policy would reject as empty or unchanged raises InvalidInput here already.
+    """
+    policy = get_policy(session, policy_id)
+    _validate_revision(policy, _revised_fields(policy, parsed), parsed, raw_text, note="")
+    current = _clauses(load_parsed(session, policy_id).sections)
+    revised = _clauses(parsed.sections)
+    changes = _clause_changes(current, revised)
+
+    counts = {status: sum(1 for change in changes if change.status == status)
+              for status in (ClauseStatus.ADDED, ClauseStatus.REMOVED, ClauseStatus.CHANGED)}
+    counts["unchanged"] = len(revised) - counts[ClauseStatus.ADDED] - counts[ClauseStatus.CHANGED]
+    header = _header_changes(policy, _revised_fields(policy, parsed))
+    return RevisionPreview(base_hash=content_hash(session, policy_id), header=header,
+                           changes=changes[:PREVIEW_CHANGE_LIMIT], counts=counts)
+
+
+def revise_policy(session: Session, *, actor: User, policy_id: int, parsed: ParsedPolicy,
+                  raw_text: str, source_name: str, note: str = "",
+                  base_hash: str | None = None) -> RevisionResult:
+    """Replace a policy's text and sections with a revised version, keeping its id.
+
+    The previous text and header fields are kept as a PolicyRevision. Header fields that
+    the revised text does not state (an empty parsed title, say) keep their current value.
+    With `base_hash` (RevisionPreview.base_hash), a policy revised by someone else since
+    the preview raises Conflict instead of being replaced unseen. Drafts on the policy
+    that cite clauses the new text lacks, and 答问口径库 entries resting on the old text,
+    are returned so the page can name them.
+    """
+    require(session, actor, "revise_policy", POLICY_EDITORS)
+    policy = _locked_policy(session, policy_id)
+    fields = _revised_fields(policy, parsed)
+    _validate_revision(policy, fields, parsed, raw_text, note)
+    old_hash = content_hash(session, policy_id)
+    if base_hash is not None and base_hash != old_hash:
+        raise Conflict("policy.revision_stale", title=inside_book_marks(policy.title))
+
+    linked = _linked_draft_texts(session, policy_id)
+    cited_before = _resolved_citations(session, policy_id, linked)
+    revision = _keep_revision(session, actor=actor, policy=policy, note=note)
+    _replace_text(session, policy, parsed, fields, raw_text, source_name)
+    deadlines.track_policy(session, actor=actor, policy=policy)
+    new_hash = content_hash(session, policy_id)
+
+    gaps = _citation_gaps(session, policy_id, linked, cited_before)
+    entries = _outdated_entries(session, policy_id, new_hash)
+    audit.record(session, actor=actor, action="policy.revise", entity="policy",
+                 entity_id=policy.id,
+                 detail={"revision": revision.number, "old_hash": old_hash, "new_hash": new_hash,
+                         "source": source_name, "title": policy.title, "note": note.strip(),
+                         "drafts_missing_citations": [gap.draft_id for gap in gaps]})
+    logger.info("policy %s revised by user %s: revision %s kept, %s drafts cite missing clauses",
+                policy.id, actor.id, revision.number, len(gaps))
+    return RevisionResult(policy=policy, revision=revision, old_hash=old_hash,
+                          new_hash=new_hash, citation_gaps=gaps, library_entries=entries)
+
+
+def revisions(session: Session, policy_id: int) -> list[RevisionListing]:
+    """Return the texts a policy had before its revisions, newest first, with who revised."""
+    get_policy(session, policy_id)
+    rows = session.exec(select(PolicyRevision, User.display_name)
+                        .join(User, PolicyRevision.created_by == User.id, isouter=True)
+                        .where(PolicyRevision.policy_id == policy_id)
+                        .order_by(PolicyRevision.number.desc())).all()
+    return [RevisionListing(revision=row, revised_by=name or "") for row, name in rows]
+
+
+def content_hash(session: Session, policy_id: int) -> str:
+    """Return the SHA-256 of the policy's text, header fields and sections, as the
+    答问口径库 computes it to flag entries whose policy changed."""
+    from planner.services import answer_library   # it imports drafts, which imports this module
+
+    return answer_library.current_policy_hashes(session, {policy_id}).get(policy_id, "")
+
+
+def _locked_policy(session: Session, policy_id: int) -> Policy:
+    # FOR UPDATE serialises two revisions of one policy on PostgreSQL; SQLite has one writer.
+    policy = session.exec(select(Policy).where(Policy.id == policy_id).with_for_update()
+                          .execution_options(populate_existing=True)).first()
+    if policy is None:
+        raise NotFound("policy.not_found", id=policy_id)
+    return policy
+
+
+def _revised_fields(policy: Policy, parsed: ParsedPolicy) -> PolicyFields:
+    return PolicyFields(title=parsed.title.strip() or policy.title,
+                        doc_number=parsed.doc_number.strip() or policy.doc_number,
+                        issuer=parsed.issuer.strip() or policy.issuer,
+                        addressee=parsed.addressee.strip() or policy.addressee,
+                        issue_date=parsed.date or policy.issue_date,
+                        is_normative=policy.is_normative,
+                        paper_issued_on=policy.paper_issued_on,
+                        published_on=policy.published_on)
+
+
+def _validate_revision(policy: Policy, fields: PolicyFields, parsed: ParsedPolicy,
+                       raw_text: str, note: str) -> None:
+    _validate_fields(fields)
+    if not raw_text.strip() or not parsed.sections:
+        raise InvalidInput("policy.revision_empty")
+    if len(note.strip()) > MAX_NOTE_LENGTH:
+        raise InvalidInput("policy.revision_note_too_long", length=len(note.strip()),
+                           limit=MAX_NOTE_LENGTH)
+    if _same_text(raw_text, policy.raw_text) and not _header_changes(policy, fields):
+        raise InvalidInput("policy.revision_unchanged", title=inside_book_marks(policy.title))
+
+
+def _same_text(left: str, right: str) -> bool:
+    # A .txt file and the same text pasted differ in line endings, indents and blank
+    # lines, none of which the parser reads.
+    return _text_lines(left) == _text_lines(right)
+
+
+def _text_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _header_changes(policy: Policy, fields: PolicyFields) -> dict[str, tuple[str, str]]:
+    changes = {}
+    for name in HEADER_FIELDS:
+        current, revised = getattr(policy, name), getattr(fields, name)
+        if current != revised:
+            changes[name] = (_shown(current), _shown(revised))
+    return changes
+
+
+def _shown(value: str | date | None) -> str:
+    return value.isoformat() if isinstance(value, date) else (value or "")
+
+
+def _keep_revision(session: Session, *, actor: User, policy: Policy,
+                   note: str) -> PolicyRevision:
+    last = session.exec(select(func.max(PolicyRevision.number))
+                        .where(PolicyRevision.policy_id == policy.id)).one()
+    revision = PolicyRevision(policy_id=policy.id, number=(last or 0) + 1,
+                              raw_text=policy.raw_text, source_name=policy.source_name,
+                              title=policy.title, doc_number=policy.doc_number,
+                              issuer=policy.issuer, issue_date=policy.issue_date,
+                              note=note.strip(), created_by=actor.id)
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def _replace_text(session: Session, policy: Policy, parsed: ParsedPolicy, fields: PolicyFields,
+                  raw_text: str, source_name: str) -> None:
+    session.exec(delete(PolicySection).where(PolicySection.policy_id == policy.id))
+    _store_sections(session, policy.id, parsed.sections, parent_id=None, parent_path="")
+
+    _apply_fields(policy, fields)
+    policy.raw_text = raw_text
+    policy.source_name = source_name[:255]
+    policy.updated_at = now_utc()
+    session.add(policy)
+    session.flush()
+
+
+# --- Clause comparison ----------------------------------------------------------------------
+
+def _clauses(sections: list[ParsedSection], parent_path: str = ""
+             ) -> list[tuple[str, str, str]]:
+    """Flatten a section tree into (citation path, label and heading, body) in order."""
+    flat = []
+    for section in sections:
+        path = _citation_path(parent_path, section.label)
+        body = section.text
+        if section.rows is not None:
+            body = "\n".join("\t".join(cells) for cells in section.rows)
+        flat.append((path, f"{section.label}{section.heading}", body))
+        flat.extend(_clauses(section.children, path))
+    return flat
+
+
+def _keyed(clauses: list[tuple[str, str, str]]) -> dict[tuple[str, int], tuple[str, str]]:
+    keyed, seen = {}, {}
+    for path, heading, body in clauses:
+        seen[path] = seen.get(path, 0) + 1
+        keyed[(path, seen[path])] = (heading, body)
+    return keyed
+
+
+def _clause_changes(current: list[tuple[str, str, str]],
+                    revised: list[tuple[str, str, str]]) -> list[ClauseChange]:
+    old, new = _keyed(current), _keyed(revised)
+    changes = []
+    for key, (heading, body) in new.items():
+        if key not in old:
+            changes.append(ClauseChange(key[0], heading, ClauseStatus.ADDED,
+                                        [DiffOp(OpKind.INSERT, body or heading)]))
+        elif old[key] != (heading, body):
+            changes.append(ClauseChange(key[0], heading, ClauseStatus.CHANGED,
+                                        _changed_ops(old[key], (heading, body))))
+    for key, (heading, body) in old.items():
+        if key not in new:
+            changes.append(ClauseChange(key[0], heading, ClauseStatus.REMOVED,
+                                        [DiffOp(OpKind.DELETE, body or heading)]))
+    return changes
+
+
+def _changed_ops(old: tuple[str, str], new: tuple[str, str]) -> list[DiffOp]:
+    # The heading is shown above the diff, so it is part of the diff only when it changed.
+    if old[0] == new[0]:
+        return diff_text(old[1], new[1])
+    return diff_text("\n".join(part for part in old if part),
+                     "\n".join(part for part in new if part))
+
+
+# --- Drafts and 答问口径库 entries resting on the replaced text ------------------------------
+
+def _linked_draft_texts(session: Session, policy_id: int) -> dict[int, tuple[str, str]]:
+    """Return draft id → (title, text to search for citations) for the policy's drafts.
+
+    A section's 依据 field is read as if it started with 依据, because a lone label such as
+    一、 counts as a citation only after such a word (planner.documents.citations).
+    """
+    rows = session.exec(select(Draft.id, Draft.title, DraftSection)
+                        .join(DraftSection, DraftSection.draft_id == Draft.id)
+                        .where(Draft.policy_id == policy_id)
+                        .order_by(Draft.id, DraftSection.position)).all()
+    texts: dict[int, tuple[str, list[str]]] = {}
+    for draft_id, title, section in rows:
+        parts = texts.setdefault(draft_id, (title, []))[1]
+        parts += [section.title, section.body]
+        if section.source_ref.strip():
+            parts.append(f"依据：{section.source_ref.strip()}")
+    return {draft_id: (title, "\n".join(parts)) for draft_id, (title, parts) in texts.items()}
+
+
+def _resolved_citations(session: Session, policy_id: int,
+                        linked: dict[int, tuple[str, str]]) -> dict[int, list[str]]:
+    """Return draft id → the cited paths that the policy's stored sections contain."""
+    from planner.services import ai   # ai imports drafts, which imports this module
+
+    return {draft_id: [check.path for check in ai.check_citations(session, policy_id, text)
+                       if check.found]
+            for draft_id, (_, text) in linked.items()}
+
+
+def _citation_gaps(session: Session, policy_id: int, linked: dict[int, tuple[str, str]],
+                   cited_before: dict[int, list[str]]) -> list[CitationGap]:
+    cited_after = _resolved_citations(session, policy_id, linked)
+    gaps = []
+    for draft_id, (title, _) in linked.items():
+        missing = [path for path in cited_before[draft_id] if path not in cited_after[draft_id]]
+        if missing:
+            gaps.append(CitationGap(draft_id=draft_id, title=title, missing=missing))
+    return gaps
+
+
+def _outdated_entries(session: Session, policy_id: int,
+                      new_hash: str) -> list[AnswerLibraryEntry]:
+    return list(session.exec(select(AnswerLibraryEntry)
+                             .where(AnswerLibraryEntry.policy_id == policy_id,
+                                    AnswerLibraryEntry.policy_hash != "",
+                                    AnswerLibraryEntry.policy_hash != new_hash)
+                             .order_by(AnswerLibraryEntry.approved_at.desc())))

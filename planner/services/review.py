@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import StrEnum
+from itertools import combinations
 
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, and_, exists, func, or_, select, update
@@ -26,15 +27,15 @@ from planner.config import get_settings
 from planner.csvsafe import csv_bytes
 from planner.documents.structure import DraftDocument, DraftSectionContent
 from planner.documents.word import render_docx
-from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied, PlannerError
 from planner.filenames import safe_filename
 from planner.i18n import inside_book_marks, t
 from planner.models import (Draft, DraftKind, DraftRelease, DraftSection, DraftStatus,
-                            ReviewDecision, ReviewLevel, ReviewOutcome, Role, SectionComment,
-                            Unit, User)
+                            ReviewDecision, ReviewLevel, ReviewOutcome, Role, RoleAssignment,
+                            SectionComment, Unit, User)
 from planner.permissions import has_any_role, probing, require, roles_of
 from planner.deadlines import INTERPRETATION_SYNC
-from planner.services import audit, deadlines, event_flow
+from planner.services import answer_sources, audit, deadlines, draft_access, event_flow
 from planner.timeutil import now_utc, to_office
 
 logger = logging.getLogger(__name__)
@@ -120,18 +121,29 @@ class Baseline:
 # --- The transitions ----------------------------------------------------------------------
 
 def submit(session: Session, *, actor: User, draft_id: int,
-           confirm_open_comments: bool = False) -> ReviewDecision:
+           confirm_open_comments: bool = False,
+           confirm_unverified_sources: bool = False) -> ReviewDecision:
     """送审: send a 草稿 or 退回 draft to 初审; this starts a new review round.
 
+    A draft that still contains a fill-in prompt (（请补充：…）) raises InvalidInput naming its
+    sections. A draft with a review level that no eligible person can decide raises Conflict
+    naming the level, the unit and the missing role (see reviewer_gaps). Both leave the draft
+    as it was.
     A draft with unresolved comment threads (批注) raises Conflict naming their number,
-    unless `confirm_open_comments` is True (the submitter has seen them).
+    unless `confirm_open_comments` is True (the submitter has seen them). An 答问 draft
+    whose 依据 cites clauses its policy does not have raises Conflict naming them, unless
+    `confirm_unverified_sources` is True (planner.services.answer_sources).
     """
     draft = _get_draft(session, draft_id)
     transition = transition_for(Step.SUBMIT, draft)
     _require_submitter(session, actor, draft)
+    _require_no_placeholders(session, draft, Step.SUBMIT)
+    _require_reviewers_exist(session, draft, submitter=actor)
     open_threads = open_comment_count(session, draft_id)
     if open_threads and not confirm_open_comments:
         raise Conflict("coedit.submit_open_comments", title=draft.title, count=open_threads)
+    answer_sources.require_verified(session, actor=actor, draft=draft,
+                                    confirmed=confirm_unverified_sources)
 
     return _decide(session, actor=actor, draft=draft, transition=transition, opinion="",
                    new_round=True)
@@ -142,12 +154,14 @@ def approve(session: Session, *, actor: User, draft_id: int, opinion: str = "",
     """Approve the draft at the level it waits for.
 
     `seen_hash` is the hash of the content the reviewer read. A change made since then
-    raises Conflict, so nobody approves text they have not seen.
+    raises Conflict, so nobody approves text they have not seen. Content that still contains
+    a fill-in prompt raises InvalidInput, and the reviewer returns the draft instead.
     """
     draft = _get_draft(session, draft_id)
     transition = transition_for(Step.APPROVE, draft)
     _require_reviewer(session, actor, draft, transition.level)
     _check_opinion(opinion)
+    _require_no_placeholders(session, draft, Step.APPROVE)
 
     decision = _decide(session, actor=actor, draft=draft, transition=transition,
                        opinion=opinion.strip(), seen_hash=seen_hash)
@@ -173,10 +187,12 @@ def return_to_drafter(session: Session, *, actor: User, draft_id: int, reason: s
 
 
 def release(session: Session, *, actor: User, draft_id: int) -> DraftRelease:
-    """发布: freeze the content approved at 审发. Only an 已审发 draft can be released."""
+    """发布: freeze the content approved at 审发. Only an 已审发 draft can be released, and
+    only without fill-in prompts (checked again here for drafts approved before the gate)."""
     draft = _get_draft(session, draft_id)
     transition = transition_for(Step.RELEASE, draft)
     _require_releaser(session, actor, draft)
+    _require_no_placeholders(session, draft, Step.RELEASE)
 
     content = current_content(session, draft_id)
     digest = content_hash(content)
@@ -243,6 +259,204 @@ def transition_for(step: Step, draft: Draft) -> Transition:
 def edit_would_reset(draft: Draft) -> bool:
     """True if saving an edit now would send the draft back to 草稿."""
     return (Step.EDIT, DraftStatus(draft.status)) in _TABLE
+
+
+# --- The gate before 送审, 通过 and 发布 ---------------------------------------------------
+
+# Section fields a person writes; a fill-in prompt left in any of them blocks the draft.
+SECTION_TEXT_FIELDS = ("title", "body", "key_points", "avoid_phrasing", "source_ref")
+HEADING_LENGTH = 30   # headings are cut to this many characters in messages
+_HINT_SLOT = "\x00"
+
+# 发布: a 承办人员 of the drafting unit, or 厅办公室 for any unit.
+RELEASE_UNIT_ROLES = (Role.DRAFTER,)
+RELEASE_ANY_UNIT_ROLES = (Role.GENERAL_OFFICE,)
+
+
+@dataclass(frozen=True)
+class ReviewerGap:
+    """Review levels that the people in the system cannot decide as different persons."""
+
+    levels: tuple[ReviewLevel, ...]
+    unit_name: str           # the drafting unit; "" for 审发, which any unit's 单位负责人 decides
+    names: tuple[str, ...]   # who could decide these levels: fewer people than levels
+
+
+@dataclass(frozen=True)
+class ReleaseRule:
+    """The rule for releasing a draft: roles in its drafting unit, roles in any unit, and
+    the active people who hold them now."""
+
+    unit_name: str
+    unit_roles: tuple[Role, ...]
+    any_unit_roles: tuple[Role, ...]
+    people: tuple[str, ...]
+
+
+def placeholder_places(session: Session, draft_id: int) -> list[str]:
+    """Return where the draft still contains a fill-in prompt, e.g. "“一、出台背景”（正文）";
+    [] when it contains none.
+
+    The prompts are the ones the templates and the prefill leave: （请补充：…） and the
+    （请填写…） title and issuer prompts. The draft title and every text field of every
+    section are checked, the 答问口径 fields included.
+    """
+    draft = _get_draft(session, draft_id)
+    markers = _placeholder_markers()
+    places = []
+    if _holds_marker(draft.title, markers):
+        places.append(t("review_gate.place_draft_title"))
+
+    sections = session.exec(select(DraftSection).where(DraftSection.draft_id == draft_id)
+                            .order_by(DraftSection.position, DraftSection.id)).all()
+    for number, section in enumerate(sections, start=1):
+        fields = [t(f"review_gate.field.{name}") for name in SECTION_TEXT_FIELDS
+                  if _holds_marker(getattr(section, name), markers)]
+        if fields:
+            heading = " ".join(section.title.split())[:HEADING_LENGTH]
+            places.append(t("review_gate.place_section",
+                            heading=heading or t("review_gate.section_number", number=number),
+                            fields="、".join(fields)))
+    return places
+
+
+def reviewer_gaps(session: Session, *, draft_id: int, submitter: User) -> list[ReviewerGap]:
+    """Return the review levels that no eligible person could decide if `submitter` sent
+    the draft now.
+
+    The three levels need three different people (the same rules as the decisions
+    themselves: unit, role, author and submitter excluded). By Hall's theorem such people
+    exist exactly when every group of k levels has at least k candidates between them, so
+    the smallest groups that fall short are returned; [] means the review can be completed.
+    """
+    draft = _get_draft(session, draft_id)
+    candidates = {level: _eligible_reviewers(session, draft, level, submitter)
+                  for level in LEVEL_ROLE}
+    unit_name = _unit_name(session, draft.unit_id)
+    for size in range(1, len(candidates) + 1):
+        gaps = []
+        for levels in combinations(candidates, size):
+            people = {uid: name for level in levels for uid, name in candidates[level].items()}
+            if len(people) < size:
+                bound = all(level in UNIT_BOUND_LEVELS for level in levels)
+                gaps.append(ReviewerGap(levels=levels, unit_name=unit_name if bound else "",
+                                        names=tuple(people.values())))
+        if gaps:
+            return gaps
+    return []
+
+
+def describe_gap(gap: ReviewerGap, *, author_may: bool = False) -> str:
+    """Say in Chinese which level lacks whom and where, for messages and pages."""
+    if len(gap.levels) > 1:
+        return t("review_gate.gap_shared",
+                 levels="、".join(t(f"review.level.{level}") for level in gap.levels),
+                 names="、".join(gap.names))
+
+    level = gap.levels[0]
+    besides = "" if author_may else t("review_gate.besides_author")
+    role = t(f"role.{LEVEL_ROLE[level]}")
+    if gap.unit_name:
+        return t("review_gate.gap_in_unit", level=t(f"review.level.{level}"), role=role,
+                 unit=gap.unit_name, besides=besides)
+    return t("review_gate.gap_any_unit", level=t(f"review.level.{level}"), role=role,
+             besides=besides)
+
+
+def submit_blockers(session: Session, *, actor: User, draft_id: int) -> list[str]:
+    """Return the messages with which submit() would reject the draft now (fill-in prompts,
+    levels without an eligible reviewer); [] when it may be sent. For the 送审 button."""
+    draft = _get_draft(session, draft_id)
+    return _messages_of((lambda: _require_no_placeholders(session, draft, Step.SUBMIT),
+                         lambda: _require_reviewers_exist(session, draft, submitter=actor)))
+
+
+def release_blockers(session: Session, *, draft_id: int) -> list[str]:
+    """Return the messages with which release() would reject the content now; [] if none."""
+    draft = _get_draft(session, draft_id)
+    return _messages_of((lambda: _require_no_placeholders(session, draft, Step.RELEASE),))
+
+
+def release_rule(session: Session, *, draft_id: int) -> ReleaseRule:
+    """Return who may release the draft (发布), so a page can state it without the rule."""
+    draft = _get_draft(session, draft_id)
+    unit_id = drafting_unit_id(draft)
+    people = (_role_holders(session, set(RELEASE_UNIT_ROLES), unit_id)
+              | _role_holders(session, set(RELEASE_ANY_UNIT_ROLES), None))
+    return ReleaseRule(unit_name=_unit_name(session, unit_id), unit_roles=RELEASE_UNIT_ROLES,
+                       any_unit_roles=RELEASE_ANY_UNIT_ROLES, people=tuple(people.values()))
+
+
+def _require_no_placeholders(session: Session, draft: Draft, step: Step) -> None:
+    places = placeholder_places(session, draft.id)
+    if places:
+        raise InvalidInput(f"review_gate.placeholders_{step}", title=draft.title,
+                           places="；".join(places))
+
+
+def _require_reviewers_exist(session: Session, draft: Draft, *, submitter: User) -> None:
+    gaps = reviewer_gaps(session, draft_id=draft.id, submitter=submitter)
+    if not gaps:
+        return
+
+    text = "；".join(describe_gap(gap, author_may=_author_may_review(gap.levels[0]))
+                    for gap in gaps)
+    logger.info("draft %s not submitted by user %s: no reviewer for %s", draft.id,
+                submitter.id, [list(gap.levels) for gap in gaps])
+    raise Conflict("review_gate.no_reviewers", title=draft.title, gaps=text)
+
+
+def _eligible_reviewers(session: Session, draft: Draft, level: ReviewLevel,
+                        submitter: User) -> dict[int, str]:
+    # The same people _require_reviewer accepts at the start of a round.
+    unit_id = drafting_unit_id(draft) if level in UNIT_BOUND_LEVELS else None
+    people = _role_holders(session, {LEVEL_ROLE[level]}, unit_id)
+    if not _author_may_review(level):
+        for excluded in (draft.created_by, submitter.id):
+            people.pop(excluded, None)
+    return people
+
+
+def _role_holders(session: Session, roles: set[Role], unit_id: int | None) -> dict[int, str]:
+    """Return user id → name of the active users holding one of `roles` (in `unit_id`)."""
+    query = (select(User.id, User.display_name)
+             .join(RoleAssignment, RoleAssignment.user_id == User.id)
+             .where(User.is_active, RoleAssignment.role.in_(sorted(roles))))
+    if unit_id is not None:
+        query = query.where(RoleAssignment.unit_id == unit_id)
+    return dict(session.exec(query.distinct().order_by(User.id)).all())
+
+
+def _author_may_review(level: ReviewLevel) -> bool:
+    return level == ReviewLevel.FIRST and get_settings().allow_author_first_review
+
+
+def _placeholder_markers() -> tuple[str, ...]:
+    # A template prompt is the catalog's to_complete text around a hint, so its opening
+    # (（请补充： in zh-CN) marks a prompt whatever the hint. The prefill's title and
+    # issuer prompts are fixed texts.
+    opening = t("documents.prefill.to_complete", hint=_HINT_SLOT).split(_HINT_SLOT)[0]
+    return (opening, t("documents.prefill.title_placeholder"),
+            t("documents.prefill.issuer_placeholder"))
+
+
+def _holds_marker(text: str | None, markers: tuple[str, ...]) -> bool:
+    return bool(text) and any(marker in text for marker in markers)
+
+
+def _messages_of(checks) -> list[str]:
+    messages = []
+    for check in checks:
+        try:
+            check()
+        except PlannerError as error:
+            messages.append(error.message)
+    return messages
+
+
+def _unit_name(session: Session, unit_id: int | None) -> str:
+    unit = session.get(Unit, unit_id) if unit_id is not None else None
+    return unit.name if unit else ""
 
 
 # --- Reading ------------------------------------------------------------------------------
@@ -446,8 +660,7 @@ def _require_reviewer(session: Session, actor: User, draft: Draft, level: Review
                                    ReviewDecision.review_round == draft.review_round)).all()
     authors = {draft.created_by} | {d.actor_id for d in in_round
                                     if d.outcome == ReviewOutcome.SUBMIT}
-    author_may = level == ReviewLevel.FIRST and get_settings().allow_author_first_review
-    if actor.id in authors and not author_may:
+    if actor.id in authors and not _author_may_review(level):
         raise PermissionDenied("review.author_excluded", level=t(f"review.level.{level}"))
 
     earlier = [d for d in in_round
@@ -459,10 +672,9 @@ def _require_reviewer(session: Session, actor: User, draft: Draft, level: Review
 
 
 def _require_releaser(session: Session, actor: User, draft: Draft) -> None:
-    # 厅办公室 releases for any unit; a 承办人员 only for their own unit.
-    if has_any_role(session, actor, {Role.GENERAL_OFFICE}):
+    if has_any_role(session, actor, set(RELEASE_ANY_UNIT_ROLES)):
         return
-    require(session, actor, "release_draft", {Role.DRAFTER, Role.GENERAL_OFFICE},
+    require(session, actor, "release_draft", set(RELEASE_UNIT_ROLES + RELEASE_ANY_UNIT_ROLES),
             unit_id=drafting_unit_id(draft))
 
 
@@ -567,9 +779,11 @@ class ReviewRecord:
 
 
 def review_record(session: Session, *, actor: User, draft_id: int) -> ReviewRecord:
-    """Return the review record of the draft, for those who may read its review."""
+    """Return the review record of the draft, for those who may read its review and,
+    since the record quotes the text, its content (see planner.services.draft_access)."""
     draft = _get_draft(session, draft_id)
     _require_record_reader(session, actor, draft)
+    draft_access.require_reader(session, actor=actor, draft=draft)
 
     summary = content_summary(current_content(session, draft_id))
     return ReviewRecord(draft=draft, summary=summary, decisions=decisions(session, draft_id))
@@ -623,7 +837,9 @@ def may_read_record(session: Session, *, actor: User, draft_id: int) -> bool:
     """True if `actor` may read (and export) the draft's review record; for pages."""
     try:
         with probing():
-            _require_record_reader(session, actor, _get_draft(session, draft_id))
+            draft = _get_draft(session, draft_id)
+            _require_record_reader(session, actor, draft)
+            draft_access.require_reader(session, actor=actor, draft=draft)
     except (PermissionDenied, InvalidInput):
         return False
     return True

@@ -39,7 +39,10 @@ class ExampleStaff:
 
 
 # One account for each role but 管理员, so a newcomer can sign in as each and see their
-# screens.
+# screens. The units where they draft are 政策法规处 (张明), 省交通宣传中心 (陈静's event
+# documents) and 厅办公室 (孙伟's minutes and opinion responses). Each of them has two 承办人员
+# and a 承办部门负责人, so a draft by any of its staff finds three different people for
+# 初审, 审核 and 审发.
 EXAMPLE_STAFF = [
     ExampleStaff("zhangming", "张明", "政策法规处", (Role.DRAFTER,)),
     ExampleStaff("lihua", "李华", "政策法规处", (Role.DRAFTER,)),
@@ -47,7 +50,13 @@ EXAMPLE_STAFF = [
     ExampleStaff("zhaoli", "赵丽", "厅办公室", (Role.UNIT_HEAD,)),
     ExampleStaff("chenjing", "陈静", "省交通宣传中心", (Role.SPOKESPERSON,)),
     ExampleStaff("liuyang", "刘洋", "省交通宣传中心", (Role.EXPERT,)),
+    ExampleStaff("zhouting", "周婷", "省交通宣传中心", (Role.DRAFTER,)),
+    ExampleStaff("linfeng", "林峰", "省交通宣传中心", (Role.DRAFTER,)),
+    ExampleStaff("wugang", "吴刚", "省交通宣传中心", (Role.DEPARTMENT_HEAD,)),
     ExampleStaff("sunwei", "孙伟", "厅办公室", (Role.GENERAL_OFFICE,)),
+    ExampleStaff("zhenglei", "郑磊", "厅办公室", (Role.DRAFTER,)),
+    ExampleStaff("xuyan", "许燕", "厅办公室", (Role.DRAFTER,)),
+    ExampleStaff("hejun", "何军", "厅办公室", (Role.DEPARTMENT_HEAD,)),
 ]
 EXAMPLE_DRAFTER = "zhangming"
 EXAMPLE_SPOKESPERSON = "chenjing"

@@ -105,7 +105,7 @@ def status(session: Session, *, actor: User, today: date | None = None) -> Syste
     revision, head = operations.schema_revision(connection), operations.head_revision()
     holidays = holiday_coverage(session, today)
     last_backup = operations.last_backup(session)
-    streamlit_limit = streamlit_upload_limit_mb()
+    streamlit_limit = streamlit_upload_limit_mb(STREAMLIT_CONFIG)
     warnings = [*holidays.warnings, *_schema_warnings(revision, head),
                 *_upload_warnings(settings.upload_max_mb, streamlit_limit),
                 *_backup_warnings(last_backup, today)]
@@ -129,12 +129,15 @@ def holiday_coverage(session: Session, today: date) -> HolidayCoverage:
     overrides = sorted({day.year for day in days})
     known = set(calendar) | set(overrides)
 
+    # The page's name as the sidebar shows it, so the warning points to a page that exists.
+    page = t("nav.admin_holidays")
     warnings = []
     if today.year not in known:
-        warnings.append(Notice("admin_system.holidays_this_year_missing", {"year": today.year}))
+        warnings.append(Notice("admin_system.holidays_this_year_missing",
+                               {"year": today.year, "page": page}))
     if today.month >= WARN_FROM_MONTH and today.year + 1 not in known:
         warnings.append(Notice("admin_system.holidays_next_year_missing",
-                               {"year": today.year + 1, "last": calendar[-1]}))
+                               {"year": today.year + 1, "last": calendar[-1], "page": page}))
     return HolidayCoverage(calendar_years=calendar, override_years=overrides, warnings=warnings)
 
 
@@ -167,9 +170,16 @@ def _schema_warnings(revision: str | None, head: str) -> list[Notice]:
 
 
 def _upload_warnings(app_mb: int, streamlit_mb: int) -> list[Notice]:
-    if app_mb == streamlit_mb:
+    """Warn unless Streamlit's limit is above the app's.
+
+    Streamlit rejects a file over its own limit in the browser, in English, before the app
+    receives it. Only a file within that limit reaches the app's check, whose message
+    names the file's size and the limit.
+    """
+    if streamlit_mb > app_mb:
         return []
-    return [Notice("admin_system.upload_limits_differ", {"app": app_mb, "streamlit": streamlit_mb})]
+    return [Notice("admin_system.upload_ceiling_too_low",
+                   {"app": app_mb, "streamlit": streamlit_mb})]
 
 
 def _backup_warnings(record: BackupRecord | None, today: date) -> list[Notice]:

@@ -1,0 +1,37 @@
+"""The 办理记录 of the 新闻发布活动 page through AppTest: an edit of the topic alone shows as
+修改活动信息 with the changed fields, a new end time as 改期 with both time spans."""
+
+from datetime import timedelta
+
+from planner.services import events
+from tests.event_setup import event_input
+from tests.test_event_pages import START, app_db, db, open_page, people  # noqa: F401
+
+
+def history_table(app):
+    [table] = [frame.value for frame in app.dataframe if "步骤" in frame.value.columns]
+    return table
+
+
+def test_history_names_edited_fields(db, people):
+    event = events.create_event(db, actor=people.speaker, data=event_input())
+    events.update_event(db, actor=people.speaker, event_id=event.id,
+                        data=event_input(topic="春运交通保障工作", venue="厅三楼会议室"))
+    db.commit()
+
+    table = history_table(open_page(people.speaker, selected=event.id))
+
+    assert list(table["步骤"]) == ["登记", "修改活动信息"]
+    assert list(table["变更内容"])[-1] == "主题、地点"
+
+
+def test_history_shows_end_time_change(db, people):
+    event = events.create_event(db, actor=people.speaker, data=event_input())
+    events.update_event(db, actor=people.speaker, event_id=event.id,
+                        data=event_input(ends_at=START + timedelta(hours=2)))
+    db.commit()
+
+    table = history_table(open_page(people.speaker, selected=event.id))
+
+    assert list(table["步骤"]) == ["登记", "改期"]
+    assert list(table["变更内容"])[-1] == "2026-12-08 10:00—11:00 → 2026-12-08 10:00—12:00"
