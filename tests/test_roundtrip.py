@@ -26,13 +26,13 @@ from planner.documents.word import check_gbt9704
 from planner.errors import InvalidInput, NotFound, PermissionDenied
 from planner.models import (AuditEntry, ConflictState, Disclosure, DraftKind, DraftSectionVersion,
                             DraftStatus, Role, VersionOrigin)
-from planner.services import coedit, drafts, review
+from planner.services import coedit, drafts, policies, review
 from planner.services.roundtrip import SectionStatus, import_docx
 from tests import factories
 from tests.db_helpers import snapshot
 from tests.factories import make_unit, make_user
 from tests.review_ready import make_ready
-from tests.test_services import import_sichuan
+from tests.test_services import SICHUAN_TITLE, import_sichuan
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
@@ -48,7 +48,9 @@ def expert(session):
 
 
 def new_draft(session, actor, kind=DraftKind.INTERPRETATION):
-    policy = import_sichuan(session, actor)
+    # Drafts of one test share the policy: a second import of it is refused as a duplicate.
+    stored = policies.find_duplicates(session, title=SICHUAN_TITLE, doc_number="")
+    policy = stored[0] if stored else import_sichuan(session, actor)
     draft = drafts.create_from_policy(session, actor=actor, policy_id=policy.id, kind=kind,
                                       disclosure=Disclosure.PUBLIC)
     session.commit()
