@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from planner.errors import PlannerError
-from planner.i18n import t
+from planner.i18n import inside_quotes, t
 from planner.logging_setup import configure_logging
 
 logger = logging.getLogger("planner.cli")
@@ -67,7 +67,7 @@ def _cmd_create_admin(args: argparse.Namespace) -> int:
         user = accounts.create_first_admin(session, username=username, display_name=display_name,
                                            password=password, unit_name=unit_name,
                                            email=args.email)
-    print(t("accounts.cli.admin_created", display_name=user.display_name,
+    print(t("accounts.cli.admin_created", display_name=inside_quotes(user.display_name),
             username=user.username, unit=unit_name))
     return 0
 

@@ -15,6 +15,7 @@ from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard, vCalAd
 
 from planner.errors import InvalidInput
 from planner.filenames import safe_filename
+from planner.i18n import inside_quotes
 from planner.timeutil import OFFICE_TZ, now_utc
 
 logger = logging.getLogger(__name__)
@@ -277,7 +278,7 @@ def _cal_address(person: Person) -> vCalAddress:
     name = _parameter_text(person.name)
     email = (person.email or "").strip()
     if email and not _EMAIL.fullmatch(email):
-        raise InvalidInput("ical.email_invalid", name=name, email=email)
+        raise InvalidInput("ical.email_invalid", name=inside_quotes(name), email=email)
     if not name and not email:
         raise ValueError("a calendar person needs a name or an e-mail address")
 

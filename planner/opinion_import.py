@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from planner.documents.reading import decode_text
 from planner.errors import InvalidInput
-from planner.i18n import t
+from planner.i18n import inside_quotes, t
 from planner.models import OpinionItem, OpinionSeverity, OpinionSource, User
 from planner.permissions import require
 from planner.services import opinions
@@ -112,7 +112,8 @@ def preview(session: Session, *, actor: User, file_name: str, data: bytes,
     cannot be read at all (wrong format, no heading row, a required column missing)."""
     require(session, actor, "opinion_register", opinions.OFFICE_ROLES)
     if len(data) > MAX_FILE_MB * 1024 * 1024:
-        raise InvalidInput("opinion_import.too_large", name=file_name, limit_mb=MAX_FILE_MB)
+        raise InvalidInput("opinion_import.too_large", name=inside_quotes(file_name),
+                           limit_mb=MAX_FILE_MB)
 
     encoding, table = read_table(file_name, data)
     columns = map_columns(file_name, table[0][1])
@@ -158,13 +159,13 @@ def read_table(file_name: str, data: bytes) -> tuple[str, list[tuple[int, list[s
     elif extension in (".csv", ".txt"):
         encoding, table = _read_csv(file_name, data)
     else:
-        raise InvalidInput("opinion_import.unsupported", name=file_name,
+        raise InvalidInput("opinion_import.unsupported", name=inside_quotes(file_name),
                            ext=extension or t("opinion_import.no_extension"))
 
     if not table:
-        raise InvalidInput("opinion_import.empty", name=file_name)
+        raise InvalidInput("opinion_import.empty", name=inside_quotes(file_name))
     if len(table) - 1 > MAX_ROWS:
-        raise InvalidInput("opinion_import.too_many_rows", name=file_name,
+        raise InvalidInput("opinion_import.too_many_rows", name=inside_quotes(file_name),
                            count=len(table) - 1, limit=MAX_ROWS)
     return encoding, table
 
@@ -173,7 +174,7 @@ def _read_csv(file_name: str, data: bytes) -> tuple[str, list[tuple[int, list[st
     try:
         text = decode_text(file_name, data)
     except InvalidInput as exc:
-        raise InvalidInput("opinion_import.undecodable", name=file_name) from exc
+        raise InvalidInput("opinion_import.undecodable", name=inside_quotes(file_name)) from exc
 
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""),
                         delimiter=_delimiter(text))
@@ -184,7 +185,7 @@ def _read_csv(file_name: str, data: bytes) -> tuple[str, list[tuple[int, list[st
                 table.append((line, cells))
             line = reader.line_num + 1   # a quoted cell may span lines
     except csv.Error as exc:
-        raise InvalidInput("opinion_import.csv_broken", name=file_name, line=line,
+        raise InvalidInput("opinion_import.csv_broken", name=inside_quotes(file_name), line=line,
                            error=str(exc)) from exc
     return _encoding_label(data), table
 
@@ -221,7 +222,8 @@ def map_columns(file_name: str, heading: list[str]) -> dict[str, int]:
     if missing:
         wanted = "；".join(f"{t(f'opinion_import.field.{name}')}（{'、'.join(HEADINGS[name][:3])}）"
                           for name in missing)
-        raise InvalidInput("opinion_import.columns_missing", name=file_name, missing=wanted)
+        raise InvalidInput("opinion_import.columns_missing", name=inside_quotes(file_name),
+                           missing=wanted)
     return columns
 
 

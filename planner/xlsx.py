@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from lxml import etree
 
 from planner.errors import InvalidInput
+from planner.i18n import inside_quotes
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +52,12 @@ def read_first_sheet(filename: str, data: bytes) -> list[SheetRow]:
         raise
     except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, ValueError) as exc:
         logger.warning("%s is not a readable .xlsx package: %s", filename, exc)
-        raise InvalidInput("xlsx.unreadable", name=filename) from exc
+        raise InvalidInput("xlsx.unreadable", name=inside_quotes(filename)) from exc
 
     rows = [row for row in _rows(sheet, shared) if any(cell.strip() for cell in row.cells)]
     if len(rows) > MAX_ROWS:
-        raise InvalidInput("xlsx.too_many_rows", name=filename, count=len(rows), limit=MAX_ROWS)
+        raise InvalidInput("xlsx.too_many_rows", name=inside_quotes(filename), count=len(rows),
+                           limit=MAX_ROWS)
     logger.info("read %d rows from %s", len(rows), filename)
     return rows
 
@@ -63,7 +65,7 @@ def read_first_sheet(filename: str, data: bytes) -> list[SheetRow]:
 def _check_size(filename: str, members: list[zipfile.ZipInfo]) -> None:
     unpacked = sum(member.file_size for member in members)
     if len(members) > MAX_PARTS or unpacked > MAX_UNPACKED_MB * 1024 * 1024:
-        raise InvalidInput("xlsx.too_large", name=filename, limit_mb=MAX_UNPACKED_MB)
+        raise InvalidInput("xlsx.too_large", name=inside_quotes(filename), limit_mb=MAX_UNPACKED_MB)
 
 
 def _parse(xml: bytes) -> etree._Element:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from planner.errors import InvalidInput, NotFound, PermissionDenied
+from planner.i18n import inside_book_marks
 from planner.models import (AnswerLibraryEntry, AuditEntry, Disclosure, DraftKind,
                             DraftSectionVersion, DraftStatus, EventDocument, EventDraftLink,
                             Policy, PolicySection, ReviewDecision, ReviewLevel)
@@ -390,7 +391,8 @@ def test_reuse_into_other_kind_refused(office, approved):
         answer_library.reuse(office.session, actor=office.author, entry_id=entry.id,
                              draft_id=other.id)
 
-    assert other.title in caught.value.message
+    # The title's own 《》 become 〈〉 inside the message's 《》.
+    assert f"《{inside_book_marks(other.title)}》" in caught.value.message
 
 
 def test_reuse_by_other_unit_refused(office, approved):

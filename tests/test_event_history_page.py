@@ -22,7 +22,7 @@ def test_history_names_edited_fields(db, people):
     table = history_table(open_page(people.speaker, selected=event.id))
 
     assert list(table["步骤"]) == ["登记", "修改活动信息"]
-    assert list(table["变更内容"])[-1] == "主题、地点"
+    assert list(table["变更内容"])[-1] == "主题、地点（日历邀请随之更新，请重新发送或下载）"
 
 
 def test_history_shows_end_time_change(db, people):

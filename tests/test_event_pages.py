@@ -301,6 +301,24 @@ def test_media_page_add_contact(db, people):
     assert (contact.outlet, contact.phone) == ("川观新闻", "028-86123456")
 
 
+def test_media_page_import_over_limit(db, people, monkeypatch):
+    monkeypatch.setenv("PLANNER_UPLOAD_MAX_MB", "1")
+    get_settings.cache_clear()
+    data = ("媒体,记者\n" + "四川日报,张三\n" * 90_000).encode()      # about 1.7 MB
+    app = open_page(people.speaker, page="views/media.py")
+
+    try:
+        app.file_uploader(key="media_import_file").upload("通讯录.csv", data, "text/csv").run()
+        button(app, "导入").click().run()
+    finally:
+        get_settings.cache_clear()
+
+    assert not app.exception
+    size = len(data) / 1024 / 1024
+    assert f"“通讯录.csv”有 {size:.1f} MB，超过上传上限 1 MB" in app.error[0].value
+    assert media.list_contacts(db, actor=people.speaker) == []
+
+
 # --- the list ---------------------------------------------------------------------------
 
 @pytest.fixture

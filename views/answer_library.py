@@ -5,7 +5,7 @@ draft."""
 import streamlit as st
 
 import ui
-from planner.i18n import t
+from planner.i18n import inside_book_marks, t
 from planner.models import AnswerTier
 from planner.services import answer_library, review
 from planner.timeutil import format_office
@@ -102,7 +102,8 @@ def reuse(entry_id: int) -> None:
         session, actor=actor, entry_id=entry_id, draft_id=target_id,
         confirm_reset=confirm_reset))
     if section is not None:
-        ui.flash(t("answer_library_page.reused", title=ui.escape_md(targets[target_id].title)))
+        ui.flash(t("answer_library_page.reused",
+                   title=ui.escape_md(inside_book_marks(targets[target_id].title))))
         st.rerun()
 
 

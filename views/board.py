@@ -7,7 +7,7 @@ import streamlit as st
 
 import ui
 from planner import timeutil
-from planner.i18n import t
+from planner.i18n import inside_quotes, t
 from planner.services import deadlines
 
 # Page that edits an item's cause, and the session-state key that page selects the record by.
@@ -116,7 +116,7 @@ if listed:
                                                               obligation_id=selected.id))
         if closed is not None:
             st.session_state[FLASH_KEY] = t("board_page.completed",
-                                            title=ui.escape_md(selected.title))
+                                            title=ui.escape_md(inside_quotes(selected.title)))
             st.rerun()
 
 # --- Counts per unit ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import streamlit as st
 import downloads
 import ui
 from planner import diffing
-from planner.i18n import inside_book_marks, t
+from planner.i18n import inside_book_marks, inside_quotes, t
 from planner.models import ConflictState, Disclosure, DraftKind, DraftStatus, ReviewOutcome
 from planner.services import answer_sources, coedit, drafts, review
 from planner.timeutil import format_office
@@ -249,9 +249,11 @@ def after_resolve(outcome: coedit.SaveOutcome | None, section_title: str) -> Non
     if outcome is None:
         return
     if outcome.conflict is not None:
-        flash_and_rerun(t("coedit_page.conflict_again", title=ui.escape_md(section_title)),
+        flash_and_rerun(t("coedit_page.conflict_again",
+                          title=ui.escape_md(inside_quotes(section_title))),
                         warning=True)
-    flash_and_rerun(t("coedit_page.conflict_resolved", title=ui.escape_md(section_title),
+    flash_and_rerun(t("coedit_page.conflict_resolved",
+                      title=ui.escape_md(inside_quotes(section_title)),
                       version=outcome.section.version))
 
 
@@ -265,7 +267,8 @@ def merge_help(conflict: coedit.ConflictView, proposed: str) -> str:
 
 
 def render_conflict(conflict: coedit.ConflictView) -> None:
-    st.error(t("coedit_page.conflict_header", title=ui.escape_md(conflict.theirs_title),
+    st.error(t("coedit_page.conflict_header",
+               title=ui.escape_md(inside_quotes(conflict.theirs_title)),
                author=ui.escape_md(conflict.mine_author), base=conflict.base_number or "—",
                current=conflict.theirs_number))
     mine_col, theirs_col = st.columns(2)
@@ -400,7 +403,8 @@ def render_editor(section) -> None:
     if discard_col.button(t("coedit_page.discard"), key=f"drafts_discard_{section.id}",
                           disabled=section.id not in ui.unsaved_texts()):
         forget(section.id, base)
-        flash_and_rerun(t("coedit_page.discarded", title=ui.escape_md(section.title)))
+        flash_and_rerun(t("coedit_page.discarded",
+                          title=ui.escape_md(inside_quotes(section.title))))
 
 
 def save_section(section, base: int, title: str, body: str, confirm_empty: bool) -> None:
@@ -411,7 +415,8 @@ def save_section(section, base: int, title: str, body: str, confirm_empty: bool)
         return
     forget(section.id, base)
     if outcome.conflict is not None:
-        flash_and_rerun(t("coedit_page.saved_as_conflict", title=ui.escape_md(section.title),
+        flash_and_rerun(t("coedit_page.saved_as_conflict",
+                          title=ui.escape_md(inside_quotes(section.title)),
                           current=outcome.conflict.theirs_number,
                           author=ui.escape_md(outcome.conflict.theirs_author)), warning=True)
     if not outcome.changed:
@@ -541,10 +546,11 @@ def render_restore(section, row: coedit.VersionView, label: str) -> None:
         s, actor=a, version_id=row.id, base_version=section.version,
         confirm_reset=confirm_reset, confirm_empty=confirm_empty))
     if outcome is not None and outcome.conflict is not None:
-        flash_and_rerun(t("coedit_page.conflict_again", title=ui.escape_md(section.title)),
+        flash_and_rerun(t("coedit_page.conflict_again",
+                          title=ui.escape_md(inside_quotes(section.title))),
                         warning=True)
     if outcome is not None:
-        flash_and_rerun(t("coedit_page.restored", title=ui.escape_md(section.title),
+        flash_and_rerun(t("coedit_page.restored", title=ui.escape_md(inside_quotes(section.title)),
                           version=outcome.section.version))
 
 
@@ -564,7 +570,8 @@ def render_assignment(section) -> None:
             if ui.run_action(lambda s, a: coedit.assign_section(
                     s, actor=a, section_id=section.id, assignee_id=assignee,
                     read_only=read_only)):
-                flash_and_rerun(t("coedit_page.assigned", title=ui.escape_md(section.title)))
+                flash_and_rerun(t("coedit_page.assigned",
+                                  title=ui.escape_md(inside_quotes(section.title))))
 
 
 def section_heading(section, open_count: int) -> str:

@@ -8,9 +8,10 @@ import streamlit as st
 import downloads
 import ui
 from planner import timeutil
-from planner.i18n import t
+from planner.errors import PlannerError
+from planner.i18n import inside_book_marks, inside_quotes, t
 from planner.models import Disclosure, EventDocument, EventStatus, QuestionStatus, Role
-from planner.services import deadlines, drafts, event_documents, interviews, users
+from planner.services import deadlines, drafts, event_documents, event_flow, interviews, users
 from planner.services.interviews import AnswerMode, EntryStatus
 from planner.timeutil import OFFICE_TZ, format_office, to_office
 from widgets import booking_issues
@@ -79,7 +80,7 @@ def plans_section() -> int | None:
             plan = ui.run_action(lambda s, a: interviews.create_plan(s, actor=a, data=data))
             if plan is not None:
                 st.session_state[PLAN_KEY] = plan.id
-                done(t("interview_page.plan_saved", title=ui.escape_md(plan.title)))
+                done(t("interview_page.plan_saved", title=ui.escape_md(inside_quotes(plan.title))))
     if not plans:
         st.info(t("interview_page.no_plans"))
         return None
@@ -96,12 +97,13 @@ def plan_admin(plan) -> None:
             deleted = ui.run_action(lambda s, a: interviews.delete_plan(s, actor=a,
                                                                         plan_id=plan.id) or True)
             if deleted:
-                done(t("interview_page.plan_deleted", title=ui.escape_md(plan.title)))
+                done(t("interview_page.plan_deleted",
+                       title=ui.escape_md(inside_quotes(plan.title))))
     if data is not None:
         saved = ui.run_action(lambda s, a: interviews.update_plan(s, actor=a, plan_id=plan.id,
                                                                   data=data))
         if saved is not None:
-            done(t("interview_page.plan_saved", title=ui.escape_md(saved.title)))
+            done(t("interview_page.plan_saved", title=ui.escape_md(inside_quotes(saved.title))))
 
 
 # --- entries ---------------------------------------------------------------------------------
@@ -162,7 +164,8 @@ def entries_section(plan_id: int) -> None:
             entry = ui.run_action(lambda s, a: interviews.add_entry(s, actor=a, plan_id=plan.id,
                                                                     data=data))
             if entry is not None:
-                done(t("interview_page.entry_saved", topic=ui.escape_md(entry.topic)))
+                done(t("interview_page.entry_saved",
+                       topic=ui.escape_md(inside_quotes(entry.topic))))
     if overview.rows:
         entry_detail(plan, overview.rows)
 
@@ -189,12 +192,13 @@ def entry_detail(plan, rows: list[interviews.EntryRow]) -> None:
         if st.button(t("interview_page.delete_entry"), key=f"interviews_delete_entry_{entry_id}"):
             if ui.run_action(lambda s, a: interviews.delete_entry(s, actor=a, entry_id=entry_id)
                              or True):
-                done(t("interview_page.entry_deleted", topic=ui.escape_md(row.entry.topic)))
+                done(t("interview_page.entry_deleted",
+                       topic=ui.escape_md(inside_quotes(row.entry.topic))))
     if data is not None:
         saved = ui.run_action(lambda s, a: interviews.update_entry(s, actor=a, entry_id=entry_id,
                                                                    data=data))
         if saved is not None:
-            done(t("interview_page.entry_saved", topic=ui.escape_md(saved.topic)))
+            done(t("interview_page.entry_saved", topic=ui.escape_md(inside_quotes(saved.topic))))
     schedule_section(plan, row.entry)
 
 
@@ -204,7 +208,8 @@ def schedule_form(plan, entry) -> dict | None:
     first_day = date(plan.year, entry.target_month, 1)
     default_day = max(first_day, to_office(now).date() + timedelta(days=1))
     with st.form(f"interviews_schedule_{entry.id}"):
-        st.markdown(t("interview_page.schedule_header", topic=ui.escape_md(entry.topic)))
+        st.markdown(t("interview_page.schedule_header",
+                      topic=ui.escape_md(inside_quotes(entry.topic))))
         day_col, start_col, end_col = st.columns(3)
         day = day_col.date_input(t("interview_page.date"), value=default_day,
                                  format="YYYY-MM-DD", key=f"interviews_day_{entry.id}")
@@ -233,7 +238,7 @@ def schedule(entry_id: int, values: dict) -> None:
         st.session_state.pop(PENDING_KEY, None)
         st.session_state[EVENT_KEY] = event.id
         st.session_state.pop("interviews_event_box", None)
-        done(t("interview_page.scheduled", topic=ui.escape_md(event.topic),
+        done(t("interview_page.scheduled", topic=ui.escape_md(inside_quotes(event.topic)),
                time=format_office(event.starts_at)))
 
 
@@ -290,6 +295,8 @@ def interview_section() -> None:
         may_answer = interviews.may_answer(session, actor=ui.current_actor(session),
                                            event_id=event_id)
         rows = interviews.list_questions(session, event_id, now=now)
+        announce_error = event_flow.rule_error(
+            event, event_flow.Action.ANNOUNCE, actor=ui.current_actor(session), now=now)
 
     st.markdown(t("interview_page.interview_detail",
                   time=f"{format_office(event.starts_at)}–{format_office(event.ends_at)[11:]}",
@@ -300,18 +307,18 @@ def interview_section() -> None:
     if st.button(t("interview_page.open_event"), key=f"interviews_open_event_{event_id}"):
         st.session_state["events_selected"] = event_id
         st.switch_page("views/events.py")
-    preview_block(event, preview, preview_draft, may_draft, preview_readable)
+    preview_block(event, preview, preview_draft, may_draft, preview_readable, announce_error)
     questions_block(event, guests, rows, may_answer)
 
 
 def preview_block(event, preview: interviews.PreviewStatus, draft, may_draft: bool,
-                  readable: bool) -> None:
+                  readable: bool, announce_error: PlannerError | None) -> None:
     st.markdown(f"**{t('interview_page.preview_header')}**")
-    if (event.status in (EventStatus.PLANNING, EventStatus.APPROVED)
-            and not event.question_channel.strip()):
-        # 发布预告 needs the channel (planner.services.event_flow). The 新闻发布活动 page
-        # leaves that button out, so this warning gives the reason and the fix.
-        st.warning(t("interview_page.channel_missing"))
+    if event.status in (EventStatus.PLANNING, EventStatus.APPROVED) \
+            and announce_error is not None:
+        # Said before the preview is due, while the fix is still easy to make.
+        st.warning(t("interview_page.announce_blocked",
+                     reason=ui.escape_md(announce_error.message)))
     if preview.due is not None:
         status = t(f"deadlines.status.{preview.status}")
         line = t("interview_page.preview_due", due=deadlines.describe_due(preview.due),
@@ -336,7 +343,8 @@ def preview_block(event, preview: interviews.PreviewStatus, draft, may_draft: bo
             s, actor=a, event_id=event.id, role=EventDocument.PREVIEW,
             disclosure=Disclosure.PUBLIC))
         if created is not None:
-            done(t("interview_page.preview_created", title=ui.escape_md(created.title)))
+            done(t("interview_page.preview_created",
+                   title=ui.escape_md(inside_book_marks(created.title))))
 
 
 def question_rows(rows: list[interviews.QuestionRow]) -> list[dict]:

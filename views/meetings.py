@@ -9,7 +9,7 @@ import downloads as download_files
 import ui
 from planner import mail_invites
 from planner.config import get_mail_settings
-from planner.i18n import t
+from planner.i18n import inside_quotes, t
 from planner.models import ActionItemStatus, MeetingStatus, OpinionStatus, Role
 from planner.services import meetings, opinions, users
 from planner.timeutil import OFFICE_TZ, format_office, now_utc, to_office
@@ -65,7 +65,7 @@ def convene_form() -> meetings.MeetingInput | None:
     default_title = t("meeting_page.default_title")
     if chosen_items:
         default_title = t("meeting_page.title_for_item",
-                          item=open_items[chosen_items[0]].split(" ", 1)[1])
+                          item=inside_quotes(open_items[chosen_items[0]].split(" ", 1)[1]))
     with st.form("meetings_convene_form"):
         title = st.text_input(t("meeting_page.title"), value=default_title,
                               key="meetings_title")
@@ -288,7 +288,8 @@ def minutes_form(meeting) -> None:
             decisions=decisions.splitlines(), actions=wanted))
         if draft is not None:
             st.session_state["drafts_selected"] = draft.id
-            st.success(t("meeting_page.minutes_saved", title=ui.escape_md(draft.title),
+            st.success(t("meeting_page.minutes_saved",
+                         title=ui.escape_md(inside_quotes(draft.title)),
                          count=len(wanted)))
 
 

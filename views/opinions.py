@@ -9,7 +9,7 @@ import streamlit as st
 import downloads
 import ui
 from planner import opinion_import, reports
-from planner.i18n import t
+from planner.i18n import inside_quotes, t
 from planner.models import (OpinionNature, OpinionRisk, OpinionSeverity,
                             OpinionSource, OpinionStatus, OpinionTrend, ResponseKind, Role)
 from planner.services import opinions, users
@@ -322,7 +322,8 @@ def import_view() -> None:
     preview = st.session_state.get(PREVIEW_KEY)
     if preview is None:
         return
-    st.markdown(t("opinion_page.preview_summary", name=ui.escape_md(preview.file_name),
+    st.markdown(t("opinion_page.preview_summary",
+                  name=ui.escape_md(inside_quotes(preview.file_name)),
                   encoding=preview.encoding, total=len(preview.rows),
                   ready=len(preview.ready), duplicates=len(preview.duplicates),
                   invalid=len(preview.invalid)))

@@ -8,7 +8,7 @@ import streamlit as st
 import ui
 from planner import diffing
 from planner.documents.structure import ParsedPolicy, ParsedSection
-from planner.i18n import inside_book_marks, t
+from planner.i18n import inside_book_marks, inside_quotes, t
 from planner.models import Disclosure, DraftKind
 from planner.services import drafts, policies
 from planner.timeutil import format_office
@@ -224,7 +224,7 @@ def show_revision_result(policy_id: int) -> None:
         return
     summary = stored[1]
     if summary["gaps"]:
-        lines = [t("policy_revision_page.gap", title=ui.escape_md(title),
+        lines = [t("policy_revision_page.gap", title=ui.escape_md(inside_quotes(title)),
                    paths="、".join(ui.escape_md(path) for path in paths))
                  for title, paths in summary["gaps"]]
         st.warning("  \n".join([t("policy_revision_page.gaps_header"), *lines]))
@@ -288,7 +288,7 @@ with paste_tab:
 pending = st.session_state.get(PENDING_KEY)
 if pending is not None:
     parsed, raw_text, source_name = pending
-    st.markdown(t("policy_page.review_intro", name=ui.escape_md(source_name)))
+    st.markdown(t("policy_page.review_intro", name=ui.escape_md(inside_quotes(source_name))))
     for warning_key in parsed.warnings:
         st.warning(t(warning_key))
     left, right = st.columns([2, 3])

@@ -6,7 +6,7 @@ import streamlit as st
 import downloads
 import ui
 from planner import diffing
-from planner.i18n import t
+from planner.i18n import inside_quotes, t
 from planner.services import coedit, drafts, review
 from planner.timeutil import format_office
 
@@ -146,7 +146,7 @@ def show_open_comments() -> None:
     for thread in threads:
         comment = thread.comment
         st.markdown(t("coedit_page.review_comment_section",
-                      section=ui.escape_md(thread.section_title)) + " · "
+                      section=ui.escape_md(inside_quotes(thread.section_title))) + " · "
                     + t("coedit_page.comment_line", name=ui.escape_md(comment.author_name),
                         at=format_office(comment.created_at),
                         state=t("coedit_page.thread_open")))

@@ -22,7 +22,7 @@ import streamlit as st
 
 import ui
 from planner.errors import PlannerError
-from planner.i18n import t
+from planner.i18n import inside_quotes, t
 from planner.models import AiAction, SuggestionStatus
 from planner.services import ai, review
 from planner.timeutil import format_office
@@ -270,11 +270,11 @@ def _accepted_message(outcome: ai.AcceptOutcome) -> tuple[str, str]:
         return "success", t("ai_panel.accepted_questions", count=len(outcome.added))
     saved = outcome.saved
     if saved.conflict is not None:
-        return "warning", t("ai_panel.accepted_conflict", title=saved.section.title,
+        return "warning", t("ai_panel.accepted_conflict", title=inside_quotes(saved.section.title),
                             current=saved.section.version)
     if saved.version.ai_suggestion_id != outcome.suggestion.id:
         return "info", t("ai_panel.accepted_unchanged")
-    return "success", t("ai_panel.accepted", title=saved.section.title,
+    return "success", t("ai_panel.accepted", title=inside_quotes(saved.section.title),
                         version=saved.section.version)
 
 

@@ -14,7 +14,7 @@ import re
 import streamlit as st
 
 import ui
-from planner.i18n import t
+from planner.i18n import inside_quotes, t
 from planner.services import review, roundtrip
 from planner.services.roundtrip import ImportReport, SectionReport, SectionStatus
 
@@ -89,14 +89,15 @@ def _import(draft, upload, confirm_reset: bool, report_key: str) -> None:
 
 
 def show_report(report: ImportReport) -> None:
-    st.success(t("roundtrip.widget.summary", file=ui.escape_md(report.file_name),
+    st.success(t("roundtrip.widget.summary", file=ui.escape_md(inside_quotes(report.file_name)),
                  **{status.value: report.count(status) for status in SectionStatus}))
     if not report.stamped:
         st.info(t("roundtrip.widget.unstamped"))
     if report.reset:
         st.warning(t("roundtrip.widget.reset_done"))
     if report.title_in_file:
-        st.info(t("roundtrip.widget.title_ignored", title=ui.escape_md(report.title_in_file)))
+        st.info(t("roundtrip.widget.title_ignored",
+                  title=ui.escape_md(inside_quotes(report.title_in_file))))
     for section in report.sections:
         _show_section(section)
 

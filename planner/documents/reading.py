@@ -22,7 +22,7 @@ from lxml import etree
 
 from planner.documents.docx_numbering import ListNumbering
 from planner.errors import InvalidInput
-from planner.i18n import t
+from planner.i18n import inside_quotes, t
 
 logger = logging.getLogger(__name__)
 
@@ -104,23 +104,24 @@ def read_policy_file(filename: str, data: bytes) -> list[str]:
 def _read_lines(filename: str, data: bytes) -> list[str]:
     extension = PurePath(filename).suffix.lower()
     if not data:
-        raise InvalidInput("documents.reading.empty", name=filename)
+        raise InvalidInput("documents.reading.empty", name=inside_quotes(filename))
 
     if extension == ".txt":
         lines = split_text_lines(decode_text(filename, data))
     elif extension == ".docx":
         lines = _read_docx(filename, data)
     elif extension in (".docm", ".dotm"):
-        raise InvalidInput("documents.reading.macro", name=filename)
+        raise InvalidInput("documents.reading.macro", name=inside_quotes(filename))
     elif extension in _LEGACY_WORD:
-        raise InvalidInput("documents.reading.legacy", name=filename, ext=extension)
+        raise InvalidInput("documents.reading.legacy", name=inside_quotes(filename), ext=extension)
     elif not extension:
-        raise InvalidInput("documents.reading.no_extension", name=filename)
+        raise InvalidInput("documents.reading.no_extension", name=inside_quotes(filename))
     else:
-        raise InvalidInput("documents.reading.unsupported", name=filename, ext=extension)
+        raise InvalidInput("documents.reading.unsupported", name=inside_quotes(filename),
+                           ext=extension)
 
     if not any(line.strip() for line in lines):
-        raise InvalidInput("documents.reading.empty", name=filename)
+        raise InvalidInput("documents.reading.empty", name=inside_quotes(filename))
     logger.info("read %s: %d bytes, %d lines", filename, len(data), len(lines))
     return lines
 
@@ -151,7 +152,7 @@ def decode_text(filename: str, data: bytes) -> str:
         if data.startswith(bom):
             text = _strict_decode(data, encoding)
             if text is None or not _looks_like_text(text):
-                raise InvalidInput("documents.reading.undecodable", name=filename)
+                raise InvalidInput("documents.reading.undecodable", name=inside_quotes(filename))
             return text
 
     for encoding in ("utf-8", "gb18030"):
@@ -161,7 +162,7 @@ def decode_text(filename: str, data: bytes) -> str:
 
     text = _detect_and_decode(data)
     if text is None or not _looks_like_text(text):
-        raise InvalidInput("documents.reading.undecodable", name=filename)
+        raise InvalidInput("documents.reading.undecodable", name=inside_quotes(filename))
     return text
 
 
@@ -199,7 +200,7 @@ def _read_docx(filename: str, data: bytes) -> list[str]:
         return list(_block_lines(document.element.body, numbering))
     except Exception as exc:  # python-docx, zipfile and lxml raise many types here
         logger.warning("cannot read %s as .docx: %s", filename, exc, exc_info=True)
-        raise InvalidInput("documents.reading.docx_corrupt", name=filename) from exc
+        raise InvalidInput("documents.reading.docx_corrupt", name=inside_quotes(filename)) from exc
 
 
 def check_docx_container(filename: str, data: bytes) -> None:
@@ -209,7 +210,7 @@ def check_docx_container(filename: str, data: bytes) -> None:
                else "documents.reading.docx_ole")
         raise InvalidInput(key, name=filename)
     if not data.startswith(_ZIP_MAGIC):
-        raise InvalidInput("documents.reading.docx_not_word", name=filename,
+        raise InvalidInput("documents.reading.docx_not_word", name=inside_quotes(filename),
                            kind=_describe_bytes(data))
 
     try:
@@ -220,11 +221,12 @@ def check_docx_container(filename: str, data: bytes) -> None:
     except InvalidInput:
         raise
     except KeyError as exc:    # a zip archive, but not an Office package
-        raise InvalidInput("documents.reading.docx_not_word", name=filename,
+        raise InvalidInput("documents.reading.docx_not_word", name=inside_quotes(filename),
                            kind=t("documents.reading.kind_archive")) from exc
     except Exception as exc:  # BadZipFile (no central directory: cut short), zlib.error, ...
         logger.warning("%s is not a readable zip package: %s", filename, exc)
-        raise InvalidInput("documents.reading.docx_truncated", name=filename) from exc
+        raise InvalidInput("documents.reading.docx_truncated",
+                           name=inside_quotes(filename)) from exc
 
     _check_content_types(filename, content_types)
 
@@ -232,12 +234,12 @@ def check_docx_container(filename: str, data: bytes) -> None:
 def _check_zip_bomb(filename: str, members: list[zipfile.ZipInfo]) -> None:
     """Reject a package whose directory declares more than a policy document can hold."""
     if len(members) > MAX_DOCX_PARTS:
-        raise InvalidInput("documents.reading.docx_too_many_parts", name=filename,
+        raise InvalidInput("documents.reading.docx_too_many_parts", name=inside_quotes(filename),
                            count=len(members), limit=MAX_DOCX_PARTS)
 
     unpacked = sum(member.file_size for member in members)
     if unpacked > MAX_DOCX_UNPACKED_MB * 1024 * 1024:
-        raise InvalidInput("documents.reading.docx_too_large", name=filename,
+        raise InvalidInput("documents.reading.docx_too_large", name=inside_quotes(filename),
                            limit_mb=MAX_DOCX_UNPACKED_MB)
 
     for member in members:
@@ -245,20 +247,21 @@ def _check_zip_bomb(filename: str, members: list[zipfile.ZipInfo]) -> None:
             continue
         ratio = member.file_size / max(member.compress_size, 1)
         if ratio > MAX_COMPRESSION_RATIO:
-            raise InvalidInput("documents.reading.docx_zip_bomb", name=filename,
+            raise InvalidInput("documents.reading.docx_zip_bomb", name=inside_quotes(filename),
                                part=member.filename, ratio=int(ratio),
                                limit=MAX_COMPRESSION_RATIO)
 
 
 def _check_content_types(filename: str, content_types: bytes) -> None:
     if b"macroEnabled" in content_types:
-        raise InvalidInput("documents.reading.macro", name=filename)
+        raise InvalidInput("documents.reading.macro", name=inside_quotes(filename))
     if b"wordprocessingml" in content_types:
         return
 
     kind_key = next((key for marker, key in _PACKAGE_KINDS if marker in content_types),
                     "documents.reading.kind_other")
-    raise InvalidInput("documents.reading.docx_not_word", name=filename, kind=t(kind_key))
+    raise InvalidInput("documents.reading.docx_not_word", name=inside_quotes(filename),
+                       kind=t(kind_key))
 
 
 def _describe_bytes(data: bytes) -> str:

@@ -49,7 +49,7 @@ from lxml import etree
 from planner.documents.reading import check_docx_container
 from planner.documents.word import ZIP_TIME, split_paragraphs, strip_mark
 from planner.errors import InvalidInput
-from planner.i18n import has_key, t
+from planner.i18n import has_key, inside_quotes, t
 
 logger = logging.getLogger(__name__)
 
@@ -411,10 +411,10 @@ def read_draft_docx(file_name: str, data: bytes, kind: str, *,
                                                        _StyleRoles(document.styles.element))))
     except Exception as exc:  # python-docx, zipfile and lxml raise many types here
         logger.warning("cannot read %s as .docx: %s", file_name, exc, exc_info=True)
-        raise InvalidInput("roundtrip.file.corrupt", name=file_name) from exc
+        raise InvalidInput("roundtrip.file.corrupt", name=inside_quotes(file_name)) from exc
 
     if not any(block.text.strip() for block in blocks):
-        raise InvalidInput("roundtrip.file.no_text", name=file_name)
+        raise InvalidInput("roundtrip.file.no_text", name=inside_quotes(file_name))
     draft = _lay_out(blocks, layout, stamp)
     if not draft.sections:
         raise InvalidInput(f"roundtrip.file.no_{layout}", name=file_name)
@@ -431,13 +431,14 @@ def check_upload(file_name: str, data: bytes) -> None:
     """
     extension = PurePath(file_name).suffix.lower()
     if not data:
-        raise InvalidInput("roundtrip.file.empty", name=file_name)
+        raise InvalidInput("roundtrip.file.empty", name=inside_quotes(file_name))
     if extension in (".docm", ".dotm"):
-        raise InvalidInput("roundtrip.file.macro", name=file_name)
+        raise InvalidInput("roundtrip.file.macro", name=inside_quotes(file_name))
     if extension in _LEGACY_WORD:
-        raise InvalidInput("roundtrip.file.legacy", name=file_name, ext=extension)
+        raise InvalidInput("roundtrip.file.legacy", name=inside_quotes(file_name), ext=extension)
     if extension != ".docx":
-        raise InvalidInput("roundtrip.file.not_docx", name=file_name, ext=extension or "无")
+        raise InvalidInput("roundtrip.file.not_docx", name=inside_quotes(file_name),
+                           ext=extension or "无")
 
     try:
         check_docx_container(file_name, data)

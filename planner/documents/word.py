@@ -22,7 +22,7 @@ from jinja2 import TemplateError
 from planner.documents import templates as gb
 from planner.documents.structure import DraftDocument, DraftSectionContent
 from planner.errors import InvalidInput
-from planner.i18n import t
+from planner.i18n import inside_quotes, t
 from planner.timeutil import format_cn_date
 
 logger = logging.getLogger(__name__)
@@ -235,7 +235,7 @@ def _clean(text: str) -> str:
 
 def _template_bytes(path: Path) -> bytes:
     if not path.is_file():
-        raise InvalidInput("documents.word.template_missing", file=path.name,
+        raise InvalidInput("documents.word.template_missing", file=inside_quotes(path.name),
                            directory=str(path.parent))
     stat = path.stat()
     return _read_template(path, stat.st_mtime_ns, stat.st_size)
@@ -258,7 +258,7 @@ def _render_template(template: bytes, context: dict, path: Path) -> bytes:
         document.save(out)
     except (TemplateError, PackageNotFoundError, zipfile.BadZipFile, KeyError) as exc:
         logger.warning("template %s failed to render: %s", path, exc)
-        raise InvalidInput("documents.word.template_broken", file=path.name,
+        raise InvalidInput("documents.word.template_broken", file=inside_quotes(path.name),
                            error=str(exc)) from exc
     return out.getvalue()
 

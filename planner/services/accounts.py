@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, func, select
 
 from planner.errors import InvalidInput
-from planner.i18n import t
+from planner.i18n import inside_quotes, t
 from planner.models import Role, RoleAssignment, SignInThrottle, Unit, UnitKind, User
 from planner.permissions import require
 from planner.services import audit, users
@@ -230,7 +230,7 @@ def create_unit(session: Session, *, actor: User, name: str, kind: UnitKind) -> 
     if not name or len(name) > 100:
         raise InvalidInput("accounts.unit_name_invalid", length=len(name))
     if users.find_unit(session, name) is not None:
-        raise InvalidInput("accounts.unit_exists", name=name)
+        raise InvalidInput("accounts.unit_exists", name=inside_quotes(name))
     if kind not in UnitKind.__members__.values():
         raise InvalidInput("accounts.unit_kind_invalid", kind=kind)
 

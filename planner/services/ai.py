@@ -32,7 +32,7 @@ from planner.config import LlmSettings, get_llm_settings, get_settings
 from planner.documents.citations import find_citations, standard_path
 from planner.documents.structure import DraftSectionContent
 from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from planner.i18n import inside_book_marks, t
+from planner.i18n import inside_book_marks, inside_quotes, t
 from planner.models import (AiAction, AiSuggestion, Disclosure, Draft, DraftKind, DraftSection,
                             DraftSectionVersion, Policy, PolicySection, SectionKind,
                             SuggestionStatus, User, VersionOrigin)
@@ -183,7 +183,7 @@ def _target(session: Session, action: AiAction, *, draft_id: int | None,
     if action == AiAction.QUESTIONS and draft.kind not in QA_KINDS:
         raise InvalidInput("ai.questions_not_qa", title=inside_book_marks(draft.title))
     if action == AiAction.POLISH and not section.body.strip():
-        raise InvalidInput("ai.polish_empty", title=section.title)
+        raise InvalidInput("ai.polish_empty", title=inside_quotes(section.title))
     return draft, section
 
 
@@ -191,10 +191,12 @@ def _draft_messages(session: Session, action: AiAction, draft: Draft,
                     section: DraftSection | None) -> list[dict[str, str]]:
     draft_title = inside_book_marks(draft.title)   # the prompts set it in 《》
     if action == AiAction.POLISH:
-        prompt = t("ai.prompt.polish", draft_title=draft_title, section_title=section.title,
+        prompt = t("ai.prompt.polish", draft_title=draft_title,
+                   section_title=inside_quotes(section.title),
                    body=section.body)
     elif action == AiAction.DRAFT:
-        prompt = t("ai.prompt.draft", draft_title=draft_title, section_title=section.title,
+        prompt = t("ai.prompt.draft", draft_title=draft_title,
+                   section_title=inside_quotes(section.title),
                    current=section.body.strip() or t("ai.prompt.nothing_yet"),
                    policy=policy_text(session, draft.policy_id))
     else:

@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from planner.documents.templates import INTRO_KEY
 from planner.errors import InvalidInput, NotFound, PermissionDenied
-from planner.i18n import t
+from planner.i18n import inside_book_marks, t
 from planner.models import (AnswerLibraryEntry, AnswerTier, Draft, DraftKind, DraftSection,
                             EventDocument, EventDraftLink, Policy, PolicySection, PressEvent,
                             ReviewDecision, RoleAssignment, User, VersionOrigin)
@@ -328,7 +328,7 @@ def reuse(session: Session, *, actor: User, entry_id: int, draft_id: int,
         raise PermissionDenied("answer_library.entry_restricted", id=entry.id)
     draft = drafts.get_draft(session, draft_id)
     if draft.kind != DraftKind.ANSWER_BRIEF:
-        raise InvalidInput("answer_library.not_answer_brief", title=draft.title)
+        raise InvalidInput("answer_library.not_answer_brief", title=inside_book_marks(draft.title))
     drafts.require_editor(session, actor, draft)
     review.reset_for_edit(session, actor=actor, draft=draft, confirm_reset=confirm_reset,
                           change="answer_library_reuse")

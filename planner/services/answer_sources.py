@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from planner.documents.citations import as_basis_lines
 from planner.documents.templates import INTRO_KEY
 from planner.errors import Conflict
-from planner.i18n import inside_book_marks, t
+from planner.i18n import inside_book_marks, inside_quotes, t
 from planner.models import Draft, DraftKind, DraftSection, Policy, PolicySection, User
 from planner.services import audit
 
@@ -77,7 +77,7 @@ def require_verified(session: Session, *, actor: User, draft: Draft,
     if not found:
         return []
     if not confirmed:
-        raise Conflict("answer_sources.unverified_submit", title=draft.title,
+        raise Conflict("answer_sources.unverified_submit", title=inside_quotes(draft.title),
                        policy=policy_title(session, draft), places=describe(found))
 
     audit.record(session, actor=actor, action="draft.sources_confirmed", entity="draft",
@@ -91,7 +91,7 @@ def require_verified(session: Session, *, actor: User, draft: Draft,
 
 def describe(found: list[UnverifiedSource]) -> str:
     """“问题”：九十九、（九）；… for messages."""
-    return "；".join(t("answer_sources.place", question=item.question[:40],
+    return "；".join(t("answer_sources.place", question=inside_quotes(item.question[:40]),
                       clauses="、".join(item.clauses)) for item in found)
 
 

@@ -21,7 +21,7 @@ from sqlmodel import Session, select, update
 
 from planner.diffing import ContentDiff, DiffOp, OpKind, diff_content, diff_text, merge3
 from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from planner.i18n import t
+from planner.i18n import inside_book_marks, inside_quotes, t
 from planner.models import (ConflictState, Draft, DraftSection, DraftSectionVersion, Role,
                             RoleAssignment, SectionComment, User, VersionOrigin)
 from planner.permissions import has_any_role, has_role, probing
@@ -118,9 +118,9 @@ def save(session: Session, *, actor: User, section_id: int, title: str, body: st
 def _check_not_blanked(section: DraftSection, title: str, body: str,
                        confirm_empty: bool) -> None:
     if section.title.strip() and not title.strip():
-        raise InvalidInput("coedit.title_emptied", title=_short(section.title))
+        raise InvalidInput("coedit.title_emptied", title=inside_quotes(_short(section.title)))
     if section.body.strip() and not body.strip() and not confirm_empty:
-        raise InvalidInput("coedit.body_emptied", title=_short(section.title),
+        raise InvalidInput("coedit.body_emptied", title=inside_quotes(_short(section.title)),
                            length=len(section.body.strip()))
 
 
@@ -260,7 +260,7 @@ def resolve_conflict(session: Session, *, actor: User, version_id: int, choice: 
         require_section_editor(session, actor, draft, section)
         title, body = _resolved_text(kept, choice, title, body)
         if choice == Resolution.MERGE and section.title.strip() and not title.strip():
-            raise InvalidInput("coedit.title_emptied", title=_short(section.title))
+            raise InvalidInput("coedit.title_emptied", title=inside_quotes(_short(section.title)))
         if review.edit_would_reset(draft) and not confirm_reset:
             review.reset_for_edit(session, actor=actor, draft=draft, confirm_reset=False,
                                   change="section")
@@ -389,11 +389,13 @@ def require_section_editor(session: Session, actor: User, draft: Draft,
     if actor.is_active and actor.id == draft.created_by:
         return
     if section.read_only:
-        raise PermissionDenied("coedit.section_read_only", title=_short(section.title))
+        raise PermissionDenied("coedit.section_read_only",
+                               title=inside_quotes(_short(section.title)))
     if section.assignee_id is not None:
         if actor.is_active and actor.id == section.assignee_id:
             return
-        raise PermissionDenied("coedit.section_assigned", title=_short(section.title),
+        raise PermissionDenied("coedit.section_assigned",
+                               title=inside_quotes(_short(section.title)),
                                assignee=_display_name(session, section.assignee_id))
     drafts.require_editor(session, actor, draft)
 
@@ -503,7 +505,8 @@ def _require_assigner(session: Session, actor: User, draft: Draft) -> None:
     if draft.unit_id is not None and has_role(session, actor, Role.GENERAL_OFFICE,
                                               draft.unit_id):
         return
-    raise PermissionDenied("coedit.assign_not_allowed", title=_short(draft.title))
+    raise PermissionDenied("coedit.assign_not_allowed",
+                           title=inside_book_marks(_short(draft.title)))
 
 
 def _check_assignee(session: Session, assignee_id: int) -> None:

@@ -25,7 +25,7 @@ from planner.deadlines import (ACTIVITY_INFO, DUE_SOON_DEFAULT, DUE_SOON_KEY, DU
                                INTERPRETATION_SYNC, INTERVIEW_PREVIEW, NORMATIVE_ONLINE, RULES,
                                Due, DueCalculator, LimitKind, get_rule)
 from planner.errors import InvalidInput, NotFound
-from planner.i18n import inside_book_marks, t
+from planner.i18n import inside_book_marks, inside_quotes, t
 from planner.mail import Mail, send
 from planner.models import (DeadlineSetting, EventKind, EventStatus, Obligation,
                             ObligationStatus, Policy, PressEvent, Role, Unit, User)
@@ -307,7 +307,7 @@ def _validate_track(rule_key: str, trigger_at: datetime, due_at: datetime | None
     if trigger_at.tzinfo is None or (due_at is not None and due_at.tzinfo is None):
         raise ValueError("obligation times must be timezone-aware")
     if rule.kind == LimitKind.OWN_DATE and due_at is None:
-        raise InvalidInput("deadlines.due_missing", kind=rule.name, title=title)
+        raise InvalidInput("deadlines.due_missing", kind=rule.name, title=inside_quotes(title))
     if rule.kind != LimitKind.OWN_DATE and due_at is not None:
         raise ValueError(f"rule {rule_key} computes its due time; do not pass due_at")
     if not title.strip():
@@ -345,7 +345,7 @@ def _apply(row: Obligation, trigger_at: datetime, due_at: datetime | None,
 
 def _close(session: Session, actor: User, row: Obligation, at: datetime | None) -> Obligation:
     if row.status != ObligationStatus.OPEN:
-        raise InvalidInput("deadlines.not_open", title=row.title,
+        raise InvalidInput("deadlines.not_open", title=inside_quotes(row.title),
                            status=t(f"deadlines.status.{row.status}"))
     row.status = ObligationStatus.DONE
     row.completed_at, row.completed_by = _utc(at or now_utc()), actor.id

@@ -18,7 +18,7 @@ from planner.documents.structure import DraftDocument, DraftSectionContent
 from planner.documents.word import render_docx
 from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from planner.filenames import safe_filename
-from planner.i18n import t
+from planner.i18n import inside_quotes, t
 from planner.models import (Disclosure, Draft, DraftKind, DraftSection,
                             DraftSectionVersion, Policy, Role, Unit, User,
                             VersionOrigin)
@@ -96,7 +96,7 @@ def save_section(session: Session, *, actor: User, section_id: int, title: str, 
     draft = get_draft(session, section.draft_id)
     _require_editor(session, actor, draft)
     if section.version != base_version:
-        raise Conflict("draft.section_conflict", title=section.title[:30],
+        raise Conflict("draft.section_conflict", title=inside_quotes(section.title[:30]),
                        base=base_version, current=section.version)
     if (title.strip(), body.strip()) == (section.title, section.body):
         return section
@@ -339,7 +339,7 @@ def _write_section(session: Session, *, actor: User, section: DraftSection, titl
                    body: str, base_version: int) -> None:
     if not write_if_current(session, actor=actor, section=section, title=title, body=body,
                             base_version=base_version):
-        raise Conflict("draft.section_conflict", title=section.title[:30],
+        raise Conflict("draft.section_conflict", title=inside_quotes(section.title[:30]),
                        base=base_version, current=section.version)
 
 

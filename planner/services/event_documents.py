@@ -23,7 +23,7 @@ from planner.documents.event_titles import document_title, quoted, split_topic
 from planner.documents.structure import DraftSectionContent
 from planner.documents.templates import INTRO_KEY, TemplateSpec, load_template_spec
 from planner.errors import Conflict, InvalidInput, PermissionDenied
-from planner.i18n import has_key, inside_book_marks, t
+from planner.i18n import has_key, inside_book_marks, inside_quotes, t
 from planner.models import (AnswerTier, Disclosure, Draft, DraftKind, DraftSection, DraftStatus,
                             EventDocument, EventDraftLink, EventMediaInvite, InterviewQuestion,
                             MediaContact, MediaInviteStatus, Policy, PressEvent, QuestionStatus,
@@ -114,7 +114,7 @@ def create_document(session: Session, *, actor: User, event_id: int, role: Event
     existing = document_draft(session, event_id, role)
     if existing is not None:
         raise Conflict("event_documents.exists", role=t(f"event_documents.role.{role}"),
-                       title=existing.title, id=existing.id)
+                       title=inside_book_marks(existing.title), id=existing.id)
 
     kind = ROLE_KINDS[role]
     spec = load_template_spec(kind)
@@ -182,7 +182,7 @@ def _document_unit(session: Session, event: PressEvent, actor: User) -> int:
     for unit_id in (event.unit_id, creator.unit_id if creator else None, actor.unit_id):
         if unit_id is not None:
             return unit_id
-    raise InvalidInput("event_documents.no_unit", topic=event.topic)
+    raise InvalidInput("event_documents.no_unit", topic=inside_quotes(event.topic))
 
 
 def _title(spec: TemplateSpec, facts: EventFacts) -> str:
@@ -276,7 +276,8 @@ def _answer_section(session: Session, section_id: int) -> DraftSection:
         raise InvalidInput("draft.section_not_found", id=section_id)
     draft = drafts.get_draft(session, section.draft_id)
     if draft.kind != DraftKind.ANSWER_BRIEF or section.key == INTRO_KEY:
-        raise InvalidInput("event_documents.not_a_question", title=section.title[:30])
+        raise InvalidInput("event_documents.not_a_question",
+                           title=inside_quotes(section.title[:30]))
     return section
 
 

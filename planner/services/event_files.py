@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 from planner.config import get_settings
 from planner.errors import Conflict, InvalidInput, NotFound
 from planner.filenames import format_size, safe_filename, visible_text
-from planner.i18n import t
+from planner.i18n import inside_quotes, t
 from planner.models import EventAttachment, EventStatus, PressEvent, User
 from planner.permissions import require
 from planner.services import audit
@@ -152,7 +152,7 @@ def _checked_name(file_name: str) -> tuple[str, str]:
     extension = path.suffix.lower().lstrip(".")
     stored_name = safe_filename(path.stem, visible_text(extension))
     if extension not in ALLOWED_TYPES:
-        raise InvalidInput("event_files.type_not_allowed", name=stored_name,
+        raise InvalidInput("event_files.type_not_allowed", name=inside_quotes(stored_name),
                            ext=visible_text(extension) or t("event_files.no_extension"),
                            allowed="、".join(ALLOWED_TYPES))
     return extension, stored_name
@@ -161,9 +161,10 @@ def _checked_name(file_name: str) -> tuple[str, str]:
 def _check_size(file_name: str, data: bytes) -> None:
     limit_mb = get_settings().upload_max_mb
     if not data:
-        raise InvalidInput("event_files.empty", name=file_name)
+        raise InvalidInput("event_files.empty", name=inside_quotes(file_name))
     if len(data) > limit_mb * 1024 * 1024:
-        raise InvalidInput("event_files.too_large", name=file_name, size=format_size(len(data)),
+        raise InvalidInput("event_files.too_large", name=inside_quotes(file_name),
+                           size=format_size(len(data)),
                            limit_mb=limit_mb)
 
 
@@ -171,14 +172,15 @@ def _sniff(file_name: str, extension: str, data: bytes) -> None:
     """Reject content that does not match the extension (a renamed file, a web page)."""
     if extension in _SIGNATURES:
         if not data.startswith(_SIGNATURES[extension]):
-            raise InvalidInput("event_files.content_mismatch", name=file_name,
+            raise InvalidInput("event_files.content_mismatch", name=inside_quotes(file_name),
                                ext=extension)
         if extension in _IMAGE_FORMATS:
             _check_image(file_name, extension, data)
     elif extension in _PACKAGE_MARKERS:
         _check_package(file_name, extension, data)
     elif not _is_text(data):
-        raise InvalidInput("event_files.content_mismatch", name=file_name, ext=extension)
+        raise InvalidInput("event_files.content_mismatch", name=inside_quotes(file_name),
+                           ext=extension)
 
 
 def _check_image(file_name: str, extension: str, data: bytes) -> None:
@@ -191,9 +193,10 @@ def _check_image(file_name: str, extension: str, data: bytes) -> None:
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError,
             ValueError) as exc:
         logger.info("upload %s is not a readable %s image: %s", file_name, extension, exc)
-        raise InvalidInput("event_files.image_broken", name=file_name) from exc
+        raise InvalidInput("event_files.image_broken", name=inside_quotes(file_name)) from exc
     if found != _IMAGE_FORMATS[extension]:
-        raise InvalidInput("event_files.content_mismatch", name=file_name, ext=extension)
+        raise InvalidInput("event_files.content_mismatch", name=inside_quotes(file_name),
+                           ext=extension)
 
 
 def _check_package(file_name: str, extension: str, data: bytes) -> None:
@@ -206,12 +209,13 @@ def _check_package(file_name: str, extension: str, data: bytes) -> None:
         raise
     except (KeyError, zipfile.BadZipFile, OSError, ValueError) as exc:
         logger.info("upload %s is not an Office package: %s", file_name, exc)
-        raise InvalidInput("event_files.content_mismatch", name=file_name,
+        raise InvalidInput("event_files.content_mismatch", name=inside_quotes(file_name),
                            ext=extension) from exc
     if b"macroEnabled" in content_types:
-        raise InvalidInput("event_files.macro", name=file_name)
+        raise InvalidInput("event_files.macro", name=inside_quotes(file_name))
     if _PACKAGE_MARKERS[extension] not in content_types:
-        raise InvalidInput("event_files.content_mismatch", name=file_name, ext=extension)
+        raise InvalidInput("event_files.content_mismatch", name=inside_quotes(file_name),
+                           ext=extension)
 
 
 def _check_members(file_name: str, members: list[zipfile.ZipInfo]) -> None:
@@ -220,7 +224,7 @@ def _check_members(file_name: str, members: list[zipfile.ZipInfo]) -> None:
               if member.file_size >= RATIO_MIN_BYTES]
     if (len(members) > MAX_PARTS or unpacked > MAX_UNPACKED_MB * 1024 * 1024
             or any(ratio > MAX_RATIO for ratio in ratios)):
-        raise InvalidInput("event_files.package_suspicious", name=file_name)
+        raise InvalidInput("event_files.package_suspicious", name=inside_quotes(file_name))
 
 
 def _is_text(data: bytes) -> bool:
@@ -241,7 +245,7 @@ def _reject_repeat(session: Session, event: PressEvent, file_name: str, digest: 
     rows = session.exec(select(EventAttachment.sha256)
                         .where(EventAttachment.event_id == event.id)).all()
     if digest in rows:
-        raise Conflict("event_files.duplicate", name=file_name)
+        raise Conflict("event_files.duplicate", name=inside_quotes(file_name))
     if len(rows) >= MAX_FILES_PER_EVENT:
         raise InvalidInput("event_files.too_many", limit=MAX_FILES_PER_EVENT)
 
@@ -249,7 +253,7 @@ def _reject_repeat(session: Session, event: PressEvent, file_name: str, digest: 
 def _writable_event(session: Session, event_id: int) -> PressEvent:
     event = get_event(session, event_id)
     if event.status == EventStatus.ARCHIVED:
-        raise Conflict("event_files.archived", topic=event.topic)
+        raise Conflict("event_files.archived", topic=inside_quotes(event.topic))
     return event
 
 

@@ -37,8 +37,8 @@ from sqlalchemy import exists
 from sqlmodel import Session, select
 
 from planner import deadlines as rules
-from planner.errors import Conflict, InvalidInput, PermissionDenied
-from planner.i18n import t
+from planner.errors import Conflict, InvalidInput, PermissionDenied, PlannerError
+from planner.i18n import inside_quotes, t
 from planner.models import (Draft, DraftRelease, EventDocument, EventDraftLink, EventKind,
                             EventStatus, EventStatusChange, PressEvent, Role, User)
 from planner.permissions import probing, require
@@ -115,9 +115,11 @@ class HistoryRow:
 
     @property
     def change(self) -> str:
-        """What the step changed, as the history shows it: the times before → after for
-        改期 and 延期 (with the end times where the end was recorded), the changed fields
-        for 修改活动信息 (with a note when the invite changed), else ""."""
+        """What the step changed, as the history shows it, else "".
+
+        改期 and 延期 show the times before → after, with the end times where the end was
+        recorded. 修改活动信息 shows the changed fields, with a note when the invite changed.
+        """
         if self.changed_fields:
             fields = "、".join(t(f"event_flow.field.{name}") for name in self.changed_fields)
             return fields + t("event_flow.invite_raised") if self.invite_raised else fields
@@ -160,7 +162,7 @@ def announce(session: Session, *, actor: User, event_id: int,
     from planner.services import event_documents   # imported here: it imports events
     if event.kind == EventKind.ONLINE_INTERVIEW and not event_documents.preview_released(
             session, event.id):
-        raise Conflict("event_flow.preview_not_approved", topic=event.topic)
+        raise Conflict("event_flow.preview_not_approved", topic=inside_quotes(event.topic))
     _move(session, actor, event, transition, now=now)
     deadlines.complete_for_entity(session, actor=actor, rule_key=rules.INTERVIEW_PREVIEW,
                                   entity=ENTITY, entity_id=event.id, at=_now(now))
@@ -197,7 +199,8 @@ def archive(session: Session, *, actor: User, event_id: int, override_reason: st
     if missing:
         labels = "、".join(t(f"event_flow.document.{doc}") for doc in missing)
         if not override_reason.strip():
-            raise Conflict("event_flow.followups_missing", topic=event.topic, items=labels)
+            raise Conflict("event_flow.followups_missing", topic=inside_quotes(event.topic),
+                           items=labels)
         reason = _reason(override_reason, required=True)
 
     event.archived_at = _now(now)
@@ -212,7 +215,7 @@ def cancel(session: Session, *, actor: User, event_id: int, reason: str,
     event = get_event(session, event_id)
     transition = _check(session, actor, event, Action.CANCEL, now)
     if not reason.strip():
-        raise InvalidInput("event_flow.cancel_reason_missing", topic=event.topic)
+        raise InvalidInput("event_flow.cancel_reason_missing", topic=inside_quotes(event.topic))
 
     event.cancel_reason = _reason(reason, required=True)
     event.sequence += 1
@@ -229,7 +232,7 @@ def postpone(session: Session, *, actor: User, event_id: int, starts_at: datetim
     transition = _check(session, actor, event, Action.POSTPONE, now)
     check_times(starts_at, ends_at)
     if not reason.strip():
-        raise InvalidInput("event_flow.postpone_reason_missing", topic=event.topic)
+        raise InvalidInput("event_flow.postpone_reason_missing", topic=inside_quotes(event.topic))
     before = (as_utc(event.starts_at), as_utc(event.ends_at))
     if before == (as_utc(starts_at), as_utc(ends_at)):
         raise InvalidInput("event_flow.postpone_same_time", start=format_office(starts_at))
@@ -289,7 +292,7 @@ def transition_for(action: Action, event: PressEvent) -> Transition:
 
     allowed = "、".join(t(f"event.status.{tr.source}") for tr in TRANSITIONS
                        if tr.action == action)
-    raise Conflict("event_flow.wrong_state", topic=event.topic,
+    raise Conflict("event_flow.wrong_state", topic=inside_quotes(event.topic),
                    action=t(f"event_flow.action.{action}"),
                    status=t(f"event.status.{event.status}"), allowed=allowed)
 
@@ -308,6 +311,31 @@ def available_actions(session: Session, *, actor: User, event_id: int,
             continue
         found.append(action)
     return found
+
+
+@dataclass(frozen=True)
+class BlockedAction:
+    action: Action
+    reason: str    # the catalog message: what blocks the step and how to clear it
+
+
+def blocked_actions(session: Session, *, actor: User, event_id: int,
+                    now: datetime | None = None) -> list[BlockedAction]:
+    """Return the steps that the event's status offers and `actor`'s roles allow but a rule
+    rejects now (rule_error), in STEPS order, each with its message for the page."""
+    event = get_event(session, event_id)
+    blocked = []
+    for action in STEPS:
+        try:
+            with probing():
+                transition = transition_for(action, event)
+                require(session, actor, f"event_{action}", set(transition.roles))
+        except (Conflict, PermissionDenied):
+            continue
+        error = rule_error(event, action, actor=actor, now=now)
+        if error is not None:
+            blocked.append(BlockedAction(action=action, reason=error.message))
+    return blocked
 
 
 def history(session: Session, event_id: int) -> list[HistoryRow]:
@@ -402,19 +430,30 @@ def _check(session: Session, actor: User, event: PressEvent, action: Action,
     transition = transition_for(action, event)
     require(session, actor, f"event_{action}", set(transition.roles))
 
+    error = rule_error(event, action, actor=actor, now=now)
+    if error is not None:
+        raise error
+    return transition
+
+
+def rule_error(event: PressEvent, action: Action, *, actor: User,
+               now: datetime | None = None) -> PlannerError | None:
+    """Return the error that a rule beyond status and role raises against `action` now,
+    or None: approving one's own booking, 发布预告 of a 在线访谈 without a question
+    channel, 已举行 before the preview or the start."""
     if action == Action.APPROVE and actor.id == event.created_by:
-        raise PermissionDenied("event_flow.approve_own", topic=event.topic)
+        return PermissionDenied("event_flow.approve_own", topic=inside_quotes(event.topic))
     if action == Action.ANNOUNCE and event.kind in PREVIEW_REQUIRED \
             and not event.question_channel.strip():
-        raise InvalidInput("event_flow.channel_missing", topic=event.topic)
+        return InvalidInput("event_flow.channel_missing", topic=inside_quotes(event.topic))
     if action == Action.HOLD:
         if event.kind in PREVIEW_REQUIRED and event.status != _S.ANNOUNCED:
-            raise Conflict("event_flow.preview_required", topic=event.topic,
-                           kind=t(f"event.kind.{event.kind}"))
+            return Conflict("event_flow.preview_required", topic=inside_quotes(event.topic),
+                            kind=t(f"event.kind.{event.kind}"))
         if _now(now) < as_utc(event.starts_at):
-            raise Conflict("event_flow.hold_too_early", topic=event.topic,
-                           start=format_office(event.starts_at))
-    return transition
+            return Conflict("event_flow.hold_too_early", topic=inside_quotes(event.topic),
+                            start=format_office(event.starts_at))
+    return None
 
 
 def _move(session: Session, actor: User, event: PressEvent, transition: Transition, *,

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from planner.config import get_settings
 from planner.errors import InvalidInput, NotFound, PermissionDenied
 from planner.filenames import safe_filename
-from planner.i18n import t
+from planner.i18n import inside_quotes, t
 from planner.ical import Invite, Person, build_invite
 from planner.models import (Draft, EventDraftLink, EventKind, EventStatus, Meeting,
                             MeetingStatus, Policy, PressEvent, Role, User)
@@ -166,7 +166,7 @@ def update_event(session: Session, *, actor: User, event_id: int, data: EventInp
     _validate(session, data)
     event = get_event(session, event_id)
     if event.status not in EDITABLE:
-        raise InvalidInput("event_flow.not_editable", topic=event.topic,
+        raise InvalidInput("event_flow.not_editable", topic=inside_quotes(event.topic),
                            status=t(f"event.status.{event.status}"))
     data = replace(data, draft_ids=_keep_unreadable_links(session, actor, event.id,
                                                           data.draft_ids))
@@ -186,7 +186,7 @@ def update_event(session: Session, *, actor: User, event_id: int, data: EventInp
         event_flow.record_reschedule(session, actor=actor, event=event, old_starts_at=before[0],
                                      old_ends_at=before[1])
     if changed:
-        # A 改期 row already tells that the invite changed; otherwise the edit row says so.
+        # A 改期 row already records the invite change, so only an edit without one marks it.
         event_flow.record_edit(session, actor=actor, event=event, fields=changed,
                                invite_raised=invite_changed and not moved)
     audit.record(session, actor=actor, action="event.update", entity="press_event",
@@ -288,7 +288,7 @@ def _people_issues(session: Session, data: EventInput,
             issues.append(BookingIssue(IssueKind.PERSON_AT_EVENT, t(
                 "event_flow.person_at_event", name=person.name,
                 role=t(f"event_flow.role.{person.role}"), kind=t(f"event.kind.{other.kind}"),
-                topic=other.topic, time=format_office(other.starts_at))))
+                topic=inside_quotes(other.topic), time=format_office(other.starts_at))))
 
     from planner.services import meetings   # meetings imports this module
     issues += [BookingIssue(IssueKind.PERSON_AT_MEETING, message) for message in
@@ -304,15 +304,15 @@ def _place_issues(session: Session, data: EventInput,
         for mine, theirs in ((venue, other.venue.strip()), (room, other.online_room.strip())):
             if mine and mine == theirs:
                 issues.append(BookingIssue(IssueKind.VENUE_AT_EVENT, t(
-                    "event_flow.venue_at_event", venue=mine, topic=other.topic,
-                    time=format_office(other.starts_at))))
+                    "event_flow.venue_at_event", venue=inside_quotes(mine),
+                    topic=inside_quotes(other.topic), time=format_office(other.starts_at))))
     for meeting in _overlapping_meetings(session, data.starts_at, data.ends_at):
         for mine, theirs in ((venue, meeting.venue.strip()),
                              (room, meeting.online_room.strip())):
             if mine and mine == theirs:
                 issues.append(BookingIssue(IssueKind.VENUE_AT_MEETING, t(
-                    "event_flow.venue_at_meeting", venue=mine, title=meeting.title,
-                    time=format_office(meeting.starts_at))))
+                    "event_flow.venue_at_meeting", venue=inside_quotes(mine),
+                    title=inside_quotes(meeting.title), time=format_office(meeting.starts_at))))
     return issues
 
 
@@ -469,7 +469,7 @@ def require_private_viewer(session: Session, actor: User, event_id: int) -> Pres
     event = get_event(session, event_id)
     if not may_view_private(session, actor, event):
         logger.warning("user %s denied the invite and files of event %s", actor.id, event_id)
-        raise PermissionDenied("event_flow.private_denied", topic=event.topic)
+        raise PermissionDenied("event_flow.private_denied", topic=inside_quotes(event.topic))
     return event
 
 

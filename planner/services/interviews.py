@@ -35,7 +35,7 @@ from planner.csvsafe import csv_bytes
 from planner.deadlines import Due
 from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from planner.filenames import safe_filename
-from planner.i18n import t
+from planner.i18n import inside_quotes, t
 from planner.models import (EventKind, EventStatus, InterviewPlan, InterviewPlanEntry,
                             InterviewQuestion, Obligation, ObligationStatus, PressEvent,
                             QuestionStatus, Role, Unit, User)
@@ -186,7 +186,7 @@ def delete_plan(session: Session, *, actor: User, plan_id: int) -> None:
     plan = get_plan(session, plan_id)
     count = len(list_entries(session, plan_id))
     if count:
-        raise Conflict("interview.plan_not_empty", title=plan.title, count=count)
+        raise Conflict("interview.plan_not_empty", title=inside_quotes(plan.title), count=count)
 
     detail = _plan_detail(plan)
     session.delete(plan)
@@ -312,12 +312,12 @@ def parse_guests(text: str) -> list[Guest]:
     guests: list[Guest] = []
     for person in event_people.parse_guests(text):
         if not person.title:
-            raise InvalidInput("interview.guest_title_missing", name=person.name)
+            raise InvalidInput("interview.guest_title_missing", name=inside_quotes(person.name))
         if len(person.name) > MAX_GUEST_NAME:
-            raise InvalidInput("interview.guest_name_too_long", name=person.name,
+            raise InvalidInput("interview.guest_name_too_long", name=inside_quotes(person.name),
                                limit=MAX_GUEST_NAME)
         if any(guest.name == person.name for guest in guests):
-            raise InvalidInput("interview.guest_duplicate", name=person.name)
+            raise InvalidInput("interview.guest_duplicate", name=inside_quotes(person.name))
         guests.append(Guest(name=person.name, title=person.title))
 
     if len(guests) > MAX_GUESTS:
@@ -367,7 +367,8 @@ def _refuse_if_scheduled(session: Session, entry: InterviewPlanEntry) -> None:
     """Raise Conflict naming the event when the entry is booked and not cancelled."""
     event = session.get(PressEvent, entry.event_id) if entry.event_id is not None else None
     if event is not None and event.status != EventStatus.CANCELLED:
-        raise Conflict("interview.entry_scheduled", topic=entry.topic, event_id=event.id,
+        raise Conflict("interview.entry_scheduled", topic=inside_quotes(entry.topic),
+                       event_id=event.id,
                        time=format_office(event.starts_at),
                        status=t(f"event.status.{event.status}"))
 
@@ -414,7 +415,7 @@ def schedule_entry(session: Session, *, actor: User, entry_id: int, starts_at: d
 def _validate_schedule(entry: InterviewPlanEntry, online_room: str,
                        question_channel: str) -> None:
     if not _read_guests(entry.guests):
-        raise InvalidInput("interview.guests_missing", topic=entry.topic)
+        raise InvalidInput("interview.guests_missing", topic=inside_quotes(entry.topic))
     if not online_room.strip():
         raise InvalidInput("interview.online_room_missing")
     if len(online_room.strip()) > MAX_CHANNEL:
@@ -473,7 +474,7 @@ def get_interview(session: Session, event_id: int) -> PressEvent:
     """Return the event, which must be an 在线访谈."""
     event = events.get_event(session, event_id)
     if event.kind != EventKind.ONLINE_INTERVIEW:
-        raise InvalidInput("interview.not_an_interview", topic=event.topic,
+        raise InvalidInput("interview.not_an_interview", topic=inside_quotes(event.topic),
                            kind=t(f"event.kind.{event.kind}"))
     return event
 
@@ -526,7 +527,7 @@ def register_question(session: Session, *, actor: User, event_id: int, asker: st
     require(session, actor, "register_question", ORGANISERS)
     event = get_interview(session, event_id)
     if event.status not in OPEN_FOR_QUESTIONS:
-        raise Conflict("interview.questions_closed", topic=event.topic,
+        raise Conflict("interview.questions_closed", topic=inside_quotes(event.topic),
                        status=t(f"event.status.{event.status}"))
     _validate_question(asker, text, submitted_at, now or now_utc())
 
@@ -553,7 +554,7 @@ def assign_question(session: Session, *, actor: User, question_id: int, guest: s
     _require_open(question)
     names = [person.name for person in guests_of(event)]
     if guest.strip() not in names:
-        raise InvalidInput("interview.guest_unknown", guest=guest.strip(),
+        raise InvalidInput("interview.guest_unknown", guest=inside_quotes(guest.strip()),
                            guests="、".join(names) or "—")
 
     before = question.assignee
@@ -629,7 +630,8 @@ def on_interview_held(session: Session, *, actor: User, event: PressEvent) -> li
                 session, actor=actor, rule_key=rules.INTERVIEW_ANSWER, entity=QUESTION_ENTITY,
                 entity_id=question.id, trigger_at=to_utc(to_office(event.ends_at)),
                 unit_id=unit_id, owner_id=owner.id if owner else None,
-                title=t("interview.answer_item_title", topic=event.topic, number=question.id)))
+                title=t("interview.answer_item_title", topic=inside_quotes(event.topic),
+                        number=question.id)))
     logger.info("interview %s held: %s written answers due", event.id, len(items))
     return items
 
@@ -772,11 +774,11 @@ def _check_answer(event: PressEvent, answer: str, mode: AnswerMode, now: datetim
         raise InvalidInput("interview.answer_too_long", length=len(answer.strip()),
                            limit=MAX_ANSWER)
     if event.status in (EventStatus.CANCELLED, EventStatus.PLANNING):
-        raise Conflict("interview.answer_wrong_state", topic=event.topic,
+        raise Conflict("interview.answer_wrong_state", topic=inside_quotes(event.topic),
                        status=t(f"event.status.{event.status}"))
     if mode == AnswerMode.LIVE:
         if event.status == EventStatus.ARCHIVED:
-            raise Conflict("interview.live_after_archive", topic=event.topic)
+            raise Conflict("interview.live_after_archive", topic=inside_quotes(event.topic))
         if now < to_utc(to_office(event.starts_at)):
             raise InvalidInput("interview.live_before_start",
                                start=format_office(event.starts_at))

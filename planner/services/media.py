@@ -175,7 +175,8 @@ def import_contacts(session: Session, *, actor: User, file_name: str,
     _, table = read_table(file_name, data)
     columns = _import_columns(file_name, table[0][1])
     if len(table) - 1 > MAX_IMPORT_ROWS:
-        raise InvalidInput("media.import_too_many", name=file_name, count=len(table) - 1,
+        raise InvalidInput("media.import_too_many", name=inside_quotes(file_name),
+                           count=len(table) - 1,
                            limit=MAX_IMPORT_ROWS)
 
     created, skipped = 0, []
@@ -221,7 +222,7 @@ def invite(session: Session, *, actor: User, event_id: int,
     for contact_id in dict.fromkeys(contact_ids):
         contact = _get(session, contact_id)
         if not contact.is_active:
-            raise InvalidInput("media.contact_inactive", outlet=contact.outlet)
+            raise InvalidInput("media.contact_inactive", outlet=inside_quotes(contact.outlet))
         row = session.get(EventMediaInvite, (event.id, contact_id))
         if row is not None and row.status != MediaInviteStatus.DECLINED:
             continue
@@ -315,7 +316,7 @@ def _status_label(status: str) -> str:
 def _open_event(session: Session, event_id: int) -> PressEvent:
     event = get_event(session, event_id)
     if event.status not in OPEN_EVENT:
-        raise Conflict("media.event_closed", topic=event.topic,
+        raise Conflict("media.event_closed", topic=inside_quotes(event.topic),
                        status=t(f"event.status.{event.status}"))
     return event
 
@@ -366,7 +367,8 @@ def _reject_duplicate(session: Session, outlet: str, reporter: str,
     if own_id is not None:
         query = query.where(MediaContact.id != own_id)
     if session.exec(query).first() is not None:
-        raise Conflict("media.duplicate", outlet=outlet, reporter=reporter or "—")
+        raise Conflict("media.duplicate", outlet=inside_quotes(outlet),
+                       reporter=inside_quotes(reporter or "—"))
 
 
 def _import_columns(file_name: str, heading: list[str]) -> dict[str, int]:
@@ -378,5 +380,5 @@ def _import_columns(file_name: str, heading: list[str]) -> dict[str, int]:
                 columns[key] = index
                 break
     if "outlet" not in columns:
-        raise InvalidInput("media.import_outlet_column", name=file_name)
+        raise InvalidInput("media.import_outlet_column", name=inside_quotes(file_name))
     return columns

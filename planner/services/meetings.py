@@ -28,7 +28,7 @@ from planner.documents.templates import load_template_spec
 from planner.documents.word import render_docx
 from planner.errors import Conflict, InvalidInput, NotFound
 from planner.filenames import safe_filename
-from planner.i18n import t
+from planner.i18n import inside_quotes, t
 from planner.ical import Invite, Person, build_invite, invite_filename, new_uid
 from planner.models import (ActionItemStatus, Disclosure, Draft, DraftKind, EventStatus,
                             Meeting, MeetingAction, MeetingAttendee, MeetingOpinion,
@@ -234,7 +234,8 @@ def close_action(session: Session, *, actor: User, action_id: int,
     if not (actor.is_active and action.owner_id == actor.id):
         require(session, actor, "close_action", CONVENOR_ROLES)
     if action.status not in ACTION_CLOSE.sources:
-        raise Conflict("meeting.action_closed", task=opinions.short_text(action.task))
+        raise Conflict("meeting.action_closed",
+                       task=inside_quotes(opinions.short_text(action.task)))
 
     action.status = ACTION_CLOSE.target
     action.closed_at, action.closed_by = now_utc(), actor.id

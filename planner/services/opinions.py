@@ -22,7 +22,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from planner.errors import Conflict, InvalidInput, NotFound
-from planner.i18n import t
+from planner.i18n import inside_quotes, t
 from planner.models import (Draft, DraftKind, DraftStatus, EventKind, EventStatus, OpinionItem,
                             OpinionNature, OpinionResponse, OpinionRisk, OpinionSeverity,
                             OpinionSource, OpinionStatus, OpinionTrend, OpinionUnit,
@@ -316,7 +316,7 @@ def create_response_draft(session: Session, *, actor: User, opinion_id: int) -> 
         raise Conflict("opinion.wrong_state", step=t("opinion.step.draft"),
                        status=t(f"opinion.status.{item.status}"))
     unit_id = _drafting_unit(session, actor, item)
-    title = t("opinion.response_title", summary=short_text(item.summary, 24))
+    title = t("opinion.response_title", summary=inside_quotes(short_text(item.summary, 24)))
 
     bodies = {"facts": t("opinion.response_facts", time=format_office(item.first_seen_at),
                          source=source_label(item), summary=item.summary)}
@@ -543,7 +543,7 @@ def _check_released(session: Session, draft_id: int) -> None:
     if draft is None:
         raise NotFound("draft.not_found", id=draft_id)
     if draft.status != DraftStatus.RELEASED:
-        raise InvalidInput("opinion.response_draft_not_released", title=draft.title,
+        raise InvalidInput("opinion.response_draft_not_released", title=inside_quotes(draft.title),
                            status=t(f"draft.status.{draft.status}"))
 
 
@@ -552,10 +552,11 @@ def _check_event(session: Session, event_id: int, kind: ResponseKind) -> None:
     if event is None:
         raise NotFound("event.not_found", id=event_id)
     if event.status == EventStatus.CANCELLED:
-        raise InvalidInput("opinion.response_event_cancelled", topic=event.topic)
+        raise InvalidInput("opinion.response_event_cancelled", topic=inside_quotes(event.topic))
     press = {EventKind.PRESS_CONFERENCE, EventKind.BRIEFING}
     if kind == ResponseKind.PRESS_CONFERENCE and event.kind not in press:
-        raise InvalidInput("opinion.response_event_not_conference", topic=event.topic,
+        raise InvalidInput("opinion.response_event_not_conference",
+                           topic=inside_quotes(event.topic),
                            kind=t(f"event.kind.{event.kind}"))
 
 

@@ -17,7 +17,7 @@ from planner.documents.parsing import parse_policy_lines, parse_policy_text
 from planner.documents.reading import read_policy_file
 from planner.documents.structure import ParsedPolicy, ParsedSection
 from planner.errors import Conflict, InvalidInput, NotFound
-from planner.i18n import inside_book_marks
+from planner.i18n import inside_book_marks, inside_quotes
 from planner.models import (AnswerLibraryEntry, Draft, DraftSection, Policy, PolicyRevision,
                             PolicySection, Role, User)
 from planner.permissions import require
@@ -49,7 +49,7 @@ def parse_upload(filename: str, data: bytes) -> tuple[ParsedPolicy, str]:
     """Parse an uploaded file after checking the size limit; returns (parsed, plain text)."""
     limit_mb = get_settings().upload_max_mb
     if len(data) > limit_mb * 1024 * 1024:
-        raise InvalidInput("policy.file_too_large", name=filename,
+        raise InvalidInput("policy.file_too_large", name=inside_quotes(filename),
                            size_mb=f"{len(data) / 1024 / 1024:.1f}", limit_mb=limit_mb)
     lines = read_policy_file(filename, data)
     return parse_policy_lines(lines), "\n".join(lines)

@@ -29,7 +29,7 @@ from planner.documents.structure import DraftDocument, DraftSectionContent
 from planner.documents.word import render_docx
 from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied, PlannerError
 from planner.filenames import safe_filename
-from planner.i18n import inside_book_marks, t
+from planner.i18n import inside_book_marks, inside_quotes, t
 from planner.models import (Draft, DraftKind, DraftRelease, DraftSection, DraftStatus,
                             ReviewDecision, ReviewLevel, ReviewOutcome, Role, RoleAssignment,
                             SectionComment, Unit, User)
@@ -141,7 +141,7 @@ def submit(session: Session, *, actor: User, draft_id: int,
     _require_reviewers_exist(session, draft, submitter=actor)
     open_threads = open_comment_count(session, draft_id)
     if open_threads and not confirm_open_comments:
-        raise Conflict("coedit.submit_open_comments", title=draft.title, count=open_threads)
+        raise Conflict("coedit.submit_open_comments", title=inside_book_marks(draft.title), count=open_threads)
     answer_sources.require_verified(session, actor=actor, draft=draft,
                                     confirmed=confirm_unverified_sources)
 
@@ -179,7 +179,7 @@ def return_to_drafter(session: Session, *, actor: User, draft_id: int, reason: s
     transition = transition_for(Step.RETURN, draft)
     _require_reviewer(session, actor, draft, transition.level)
     if not reason.strip():
-        raise InvalidInput("review.return_reason_missing", title=draft.title)
+        raise InvalidInput("review.return_reason_missing", title=inside_book_marks(draft.title))
     _check_opinion(reason)
 
     return _decide(session, actor=actor, draft=draft, transition=transition,
@@ -199,7 +199,7 @@ def release(session: Session, *, actor: User, draft_id: int) -> DraftRelease:
     final = _final_approval(session, draft)
     if final is None or final.content_hash != digest:
         # Edits reset the status, so this only happens after a change made outside the app.
-        raise Conflict("review.content_not_approved", title=draft.title)
+        raise Conflict("review.content_not_approved", title=inside_book_marks(draft.title))
 
     _move(session, draft, transition)
     frozen = DraftRelease(draft_id=draft.id, review_round=draft.review_round,
@@ -232,7 +232,7 @@ def reset_for_edit(session: Session, *, actor: User, draft: Draft, confirm_reset
     if not edit_would_reset(draft):
         return False
     if not confirm_reset:
-        raise InvalidInput("draft.edit_resets_review", title=draft.title,
+        raise InvalidInput("draft.edit_resets_review", title=inside_book_marks(draft.title),
                            status=t(f"draft.status.{draft.status}"))
 
     transition = transition_for(Step.EDIT, draft)
@@ -252,7 +252,7 @@ def transition_for(step: Step, draft: Draft) -> Transition:
         return found
 
     allowed = "、".join(t(f"draft.status.{tr.source}") for tr in TRANSITIONS if tr.step == step)
-    raise Conflict("review.wrong_state", title=draft.title, action=t(f"review.step.{step}"),
+    raise Conflict("review.wrong_state", title=inside_book_marks(draft.title), action=t(f"review.step.{step}"),
                    status=t(f"draft.status.{draft.status}"), allowed=allowed)
 
 
@@ -315,7 +315,8 @@ def placeholder_places(session: Session, draft_id: int) -> list[str]:
         if fields:
             heading = " ".join(section.title.split())[:HEADING_LENGTH]
             places.append(t("review_gate.place_section",
-                            heading=heading or t("review_gate.section_number", number=number),
+                            heading=inside_quotes(heading) if heading
+                            else t("review_gate.section_number", number=number),
                             fields="、".join(fields)))
     return places
 
@@ -390,7 +391,7 @@ def release_rule(session: Session, *, draft_id: int) -> ReleaseRule:
 def _require_no_placeholders(session: Session, draft: Draft, step: Step) -> None:
     places = placeholder_places(session, draft.id)
     if places:
-        raise InvalidInput(f"review_gate.placeholders_{step}", title=draft.title,
+        raise InvalidInput(f"review_gate.placeholders_{step}", title=inside_quotes(draft.title),
                            places="；".join(places))
 
 
@@ -403,7 +404,7 @@ def _require_reviewers_exist(session: Session, draft: Draft, *, submitter: User)
                     for gap in gaps)
     logger.info("draft %s not submitted by user %s: no reviewer for %s", draft.id,
                 submitter.id, [list(gap.levels) for gap in gaps])
-    raise Conflict("review_gate.no_reviewers", title=draft.title, gaps=text)
+    raise Conflict("review_gate.no_reviewers", title=inside_quotes(draft.title), gaps=text)
 
 
 def _eligible_reviewers(session: Session, draft: Draft, level: ReviewLevel,
@@ -609,7 +610,7 @@ def _decide(session: Session, *, actor: User, draft: Draft, transition: Transiti
     content = current_content(session, draft.id)
     digest = content_hash(content)
     if seen_hash is not None and seen_hash != digest:
-        raise Conflict("review.content_changed", title=draft.title)
+        raise Conflict("review.content_changed", title=inside_book_marks(draft.title))
 
     _move(session, draft, transition, new_round=new_round)
     decision = ReviewDecision(draft_id=draft.id, review_round=draft.review_round,
@@ -641,7 +642,7 @@ def _move(session: Session, draft: Draft, transition: Transition, *,
                           .where(Draft.id == draft.id, Draft.status == transition.source)
                           .values(**values))
     if result.rowcount != 1:
-        raise Conflict("review.changed_meanwhile", title=draft.title)
+        raise Conflict("review.changed_meanwhile", title=inside_book_marks(draft.title))
     session.refresh(draft)
 
 
@@ -685,7 +686,7 @@ def drafting_unit_id(draft: Draft) -> int:
     the role in any unit.
     """
     if draft.unit_id is None:
-        raise InvalidInput("review.draft_without_unit", title=draft.title)
+        raise InvalidInput("review.draft_without_unit", title=inside_book_marks(draft.title))
     return draft.unit_id
 
 

@@ -24,7 +24,7 @@ from planner.documents.roundtrip import (INTRO_KEY, QUESTIONS, ExportStamp, Read
                                          body_key, fingerprint, layout_of, read_draft_docx,
                                          text_key, title_key)
 from planner.errors import InvalidInput
-from planner.i18n import has_key, t
+from planner.i18n import has_key, inside_quotes, t
 from planner.models import (ConflictState, Draft, DraftSection, DraftSectionVersion, User,
                             VersionOrigin)
 from planner.services import audit, coedit, drafts, review
@@ -156,7 +156,7 @@ def match_sections(read: ReadDraft, draft: Draft, sections: list[DraftSection],
     stamped = _stamped_sections(read.stamp, draft, intro + headed, with_intro, file_name)
 
     if not intro and read.intro.lines:
-        raise InvalidInput("roundtrip.intro_unexpected", name=file_name,
+        raise InvalidInput("roundtrip.intro_unexpected", name=inside_quotes(file_name),
                            sample=read.intro.lines[0][:30])
     _check_headings(read, layout, headed, stamped[len(intro):], file_name)
 
@@ -181,7 +181,8 @@ def _stamped_sections(stamp: ExportStamp | None, draft: Draft, shown: list[Draft
     matched = [by_id.get(section.id) for section in shown]
     if (len(by_id) != len(entries) or sorted(by_id) != sorted(s.id for s in shown)
             or any(entry.version > section.version for entry, section in zip(matched, shown))):
-        raise InvalidInput("roundtrip.stamp_mismatch", name=file_name, title=draft.title)
+        raise InvalidInput("roundtrip.stamp_mismatch", name=inside_quotes(file_name),
+                           title=inside_quotes(draft.title))
     return matched
 
 
@@ -196,11 +197,12 @@ def _check_origin(session: Session, stamp: ExportStamp, draft: Draft, file_name:
         return
     other = session.get(Draft, stamp.draft_id) if stamp.draft_id != draft.id else None
     if other is not None and other.kind == stamp.kind:
-        raise InvalidInput("roundtrip.other_draft", name=file_name, other_title=other.title,
-                           other_kind=_kind_label(other.kind), title=draft.title,
+        raise InvalidInput("roundtrip.other_draft", name=inside_quotes(file_name),
+                           other_title=inside_quotes(other.title),
+                           other_kind=_kind_label(other.kind), title=inside_quotes(draft.title),
                            kind=_kind_label(draft.kind))
-    raise InvalidInput("roundtrip.other_draft_unknown", name=file_name,
-                       file_kind=_kind_label(stamp.kind), title=draft.title,
+    raise InvalidInput("roundtrip.other_draft_unknown", name=inside_quotes(file_name),
+                       file_kind=_kind_label(stamp.kind), title=inside_quotes(draft.title),
                        kind=_kind_label(draft.kind))
 
 
@@ -228,7 +230,7 @@ def _check_headings(read: ReadDraft, layout: str, headed: list[DraftSection],
 
     if len(read.sections) != len(headed):
         found_titles = [s.title for s in read.sections]
-        raise InvalidInput("roundtrip.count_mismatch", name=file_name, unit=unit,
+        raise InvalidInput("roundtrip.count_mismatch", name=inside_quotes(file_name), unit=unit,
                            found=len(read.sections), expected=len(headed),
                            detail=_first_difference(layout, found_titles, headed))
 
@@ -282,12 +284,12 @@ def _check_before_saving(session: Session, actor: User, draft: Draft, plans: lis
         # A section emptied in Word is refused here: the editor page asks before emptying
         # a section, and an import has no such question to ask.
         if not plan.read.body.strip() and plan.section.body.strip():
-            raise InvalidInput("roundtrip.body_emptied", title=plan.section.title)
+            raise InvalidInput("roundtrip.body_emptied", title=inside_quotes(plan.section.title))
 
     # A save based on an older version becomes a conflict and leaves the review alone.
     writes = [plan for plan in to_save if plan.base_version == plan.section.version]
     if writes and review.edit_would_reset(draft) and not confirm_reset:
-        raise InvalidInput("roundtrip.edit_resets_review", title=draft.title,
+        raise InvalidInput("roundtrip.edit_resets_review", title=inside_quotes(draft.title),
                            status=t(f"draft.status.{draft.status}"), count=len(writes))
 
 
@@ -319,7 +321,7 @@ def _apply(session: Session, actor: User, plan: _Plan, confirm_reset: bool,
 def version_note(file_name: str, changes: TrackedChanges) -> str:
     """Return the note of an imported version: the file, the tracked insertions kept
     (flagged, because they were not accepted in Word) and the deletions applied."""
-    note = t("roundtrip.note.imported", file=file_name)
+    note = t("roundtrip.note.imported", file=inside_quotes(file_name))
     kept = changes.inserted + changes.moved_in
     dropped = changes.deleted + changes.moved_out
     if kept:
@@ -369,7 +371,7 @@ def _require_importer(session: Session, actor: User, draft: Draft,
 def _check_size(file_name: str, data: bytes) -> None:
     limit_mb = get_settings().upload_max_mb
     if len(data) > limit_mb * 1024 * 1024:
-        raise InvalidInput("roundtrip.file.too_large", name=file_name,
+        raise InvalidInput("roundtrip.file.too_large", name=inside_quotes(file_name),
                            size_mb=f"{len(data) / 1024 / 1024:.1f}", limit_mb=limit_mb)
 
 
