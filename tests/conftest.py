@@ -71,6 +71,17 @@ def engine(db_url):
 
 
 @pytest.fixture
+def app_engine(engine):
+    """The migrated test database for AppTest pages, with no engine cached by an earlier
+    test (app.py caches its engine with st.cache_resource)."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+    yield engine
+    st.cache_resource.clear()
+
+
+@pytest.fixture
 def session(engine):
     with Session(engine, expire_on_commit=False) as session:
         yield session

@@ -7,11 +7,9 @@ user without a role. The widget: drafting an event's documents with their 公开
 from dataclasses import dataclass
 
 import pytest
-import streamlit as st
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from planner.db import make_engine, migrate
 from planner.models import AnswerLibraryEntry, AuditEntry, Disclosure, EventDocument, Policy
 from planner.services import drafts, event_documents, policies
 from tests import factories
@@ -23,17 +21,6 @@ REASON = "内部工作材料，属于过程性信息。"
 BASIS = "《中华人民共和国政府信息公开条例》第十六条第二款"
 
 
-@pytest.fixture
-def app_db(db_url):
-    """A fresh, migrated database and no engine cached from an earlier test."""
-    st.cache_resource.clear()
-    engine = make_engine(db_url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
-    st.cache_resource.clear()
-
-
 @dataclass
 class Library:
     office: PressOffice
@@ -42,10 +29,10 @@ class Library:
 
 
 @pytest.fixture
-def library(app_db):
+def library(app_engine):
     """An approved brief in the library and a second, editable brief. The session stays
     open for checks after the page acts."""
-    with Session(app_db, expire_on_commit=False) as session:
+    with Session(app_engine, expire_on_commit=False) as session:
         office = make_press_office(session)
         approved = brief(office, office.event())
         office.approve_fully(approved.id)

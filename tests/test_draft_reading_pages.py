@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import streamlit as st
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from planner.db import make_engine, migrate
 from planner.errors import PermissionDenied
 from planner.models import AnswerLibraryEntry, AnswerTier, Disclosure, EventDocument
 from planner.services import answer_library, drafts, event_documents, interviews
@@ -31,17 +29,6 @@ SECRET_QUESTION = "过路费何时调整？"
 SECRET_ANSWER = "内部掌握：拟于明年一季度调整，发布会上不主动提及。"
 
 
-@pytest.fixture
-def app_db(db_url):
-    """A fresh, migrated database and no engine cached from an earlier test."""
-    st.cache_resource.clear()
-    engine = make_engine(db_url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
-    st.cache_resource.clear()
-
-
 @dataclass
 class Case:
     office: PressOffice
@@ -51,9 +38,9 @@ class Case:
 
 
 @pytest.fixture
-def case(app_db):
+def case(app_engine):
     """An event of 省交通宣传中心 with a 不公开 答问口径 written by its 新闻发言人."""
-    with Session(app_db, expire_on_commit=False) as session:
+    with Session(app_engine, expire_on_commit=False) as session:
         office = make_press_office(session)
         event = office.event(unit_id=office.publicity.id)
         brief = event_documents.create_document(
@@ -130,8 +117,8 @@ def test_event_documents_hide_title_from_outsider(case):
                                                   f"_{EventDocument.ANSWER_BRIEF}"]
 
 
-def test_library_page_hides_restricted_entries(case, app_db):
-    with Session(app_db) as session:
+def test_library_page_hides_restricted_entries(case, app_engine):
+    with Session(app_engine) as session:
         session.add(AnswerLibraryEntry(
             question=SECRET_QUESTION, answer=SECRET_ANSWER, tier=AnswerTier.MUST,
             search_text=answer_library.search_text(SECRET_QUESTION, SECRET_ANSWER),
@@ -149,9 +136,9 @@ def test_library_page_hides_restricted_entries(case, app_db):
 
 # --- Probes log nothing; refused actions do ----------------------------------------------
 
-def _interview(app_db, office: PressOffice) -> int:
+def _interview(app_engine, office: PressOffice) -> int:
     """Schedule an online interview of 省交通宣传中心, as its 新闻发言人."""
-    with Session(app_db, expire_on_commit=False) as session:
+    with Session(app_engine, expire_on_commit=False) as session:
         actor = office.spokesperson
         plan = interviews.create_plan(session, actor=actor, data=PlanInput(
             title="2026年交通运输在线访谈计划", year=2026))
@@ -173,8 +160,8 @@ def _refusals(caplog) -> list[str]:
 
 
 @pytest.mark.parametrize("page", ["views/events.py", "views/interviews.py"])
-def test_page_render_logs_no_refusal(case, app_db, caplog, page):
-    interview_id = _interview(app_db, case.office)
+def test_page_render_logs_no_refusal(case, app_engine, caplog, page):
+    interview_id = _interview(app_engine, case.office)
     caplog.set_level(logging.WARNING)
     outsider = case.office.outsider   # 承办人员 of 运输服务处: no button applies to him
 
@@ -185,12 +172,12 @@ def test_page_render_logs_no_refusal(case, app_db, caplog, page):
     assert _refusals(caplog) == []
 
 
-def test_refused_answer_still_logged(case, app_db, caplog):
-    interview_id = _interview(app_db, case.office)
+def test_refused_answer_still_logged(case, app_engine, caplog):
+    interview_id = _interview(app_engine, case.office)
     caplog.set_level(logging.WARNING)
     outsider = case.office.outsider
 
-    with Session(app_db) as session:
+    with Session(app_engine) as session:
         assert not interviews.may_answer(session, actor=outsider, event_id=interview_id)
         assert _refusals(caplog) == []
         registered = interviews.register_question(

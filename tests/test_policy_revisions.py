@@ -4,12 +4,11 @@ SQLite and PostgreSQL, the 答问口径库 flag, duplicate imports, and the 政�
 import json
 
 import pytest
-import streamlit as st
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from planner import datacopy
-from planner.db import make_engine, migrate
+from planner.db import make_engine
 from planner.documents.structure import ParsedPolicy
 from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from planner.models import (AuditEntry, Disclosure, DraftKind, DraftSection, EventDocument,
@@ -430,27 +429,17 @@ APP = "../app.py"
 
 
 @pytest.fixture
-def page_db(db_url):
-    st.cache_resource.clear()
-    engine = make_engine(db_url)
-    migrate(engine)
-    yield engine
-    engine.dispose()
-    st.cache_resource.clear()
-
-
-@pytest.fixture
-def staff(page_db):
-    with Session(page_db, expire_on_commit=False) as session:
+def staff(app_engine):
+    with Session(app_engine, expire_on_commit=False) as session:
         unit = factories.make_unit(session, "政策法规处")
         return factories.make_user(session, "staff", unit=unit, display_name="周敏",
                                    roles={Role.DRAFTER, Role.ADMIN})
 
 
 @pytest.fixture
-def saved(page_db, staff):
+def saved(app_engine, staff):
     """The Sichuan policy with a 政策解读 draft made from it."""
-    with Session(page_db, expire_on_commit=False) as session:
+    with Session(app_engine, expire_on_commit=False) as session:
         policy = save_sichuan(session, staff)
         drafts.create_from_policy(session, actor=staff, policy_id=policy.id,
                                   kind=DraftKind.INTERPRETATION, disclosure=Disclosure.PUBLIC)
@@ -479,7 +468,7 @@ def page_text(app: AppTest) -> str:
     return "\n".join(str(part) for part in parts)
 
 
-def test_page_revise_flow(page_db, staff, saved, tmp_path):
+def test_page_revise_flow(app_engine, staff, saved, tmp_path):
     revised_file = tmp_path / "实施意见（修订）.txt"
     revised_file.write_text(revised_text(), encoding="utf-8")
     app = open_policies(staff)
@@ -502,15 +491,15 @@ def test_page_revise_flow(page_db, staff, saved, tmp_path):
     assert "第 1 版" in "\n".join(e.label for e in app.expander)
     old_text = [area for area in app.text_area if area.label == "该版原文"]
     assert old_text and old_text[0].value == ORIGINAL
-    with Session(page_db) as session:
+    with Session(app_engine) as session:
         stored = session.get(Policy, saved.id)
         assert stored.raw_text == revised_text()
         assert [r.revision.note for r in policies.revisions(session, saved.id)] == [
             "按2026年修订稿替换"]
 
 
-def test_page_bad_revision_upload_changes_nothing(page_db, staff, saved):
-    with Session(page_db) as session:
+def test_page_bad_revision_upload_changes_nothing(app_engine, staff, saved):
+    with Session(app_engine) as session:
         before = snapshot(session, saved.id)
     app = open_policies(staff)
 
@@ -521,11 +510,11 @@ def test_page_bad_revision_upload_changes_nothing(page_db, staff, saved):
     assert not app.exception
     assert "实施意见（修订）.docx" in app.error[0].value
     assert not [b for b in app.button if b.label == "确认以修订版替换"]
-    with Session(page_db) as session:
+    with Session(app_engine) as session:
         assert snapshot(session, saved.id) == before
 
 
-def test_page_duplicate_import_offers_choice(page_db, staff, saved):
+def test_page_duplicate_import_offers_choice(app_engine, staff, saved):
     app = open_policies(staff)
     app.file_uploader(key="policies_upload").upload(SICHUAN.name, SICHUAN.read_bytes(),
                                                      "text/plain").run()
@@ -538,17 +527,17 @@ def test_page_duplicate_import_offers_choice(page_db, staff, saved):
     labels = [b.label for b in app.button]
     assert f"作为修订版替换《{TITLE}》" in labels
     assert "仍作为新政策保存" in labels
-    with Session(page_db) as session:
+    with Session(app_engine) as session:
         assert len(policies.list_policies(session)) == 1
 
     click(app, "仍作为新政策保存")
 
     assert not app.error
-    with Session(page_db) as session:
+    with Session(app_engine) as session:
         assert len(policies.list_policies(session)) == 2
 
 
-def test_page_duplicate_import_as_revision(page_db, staff, saved, tmp_path):
+def test_page_duplicate_import_as_revision(app_engine, staff, saved, tmp_path):
     revised_file = tmp_path / "实施意见（修订）.txt"
     revised_file.write_text(revised_text(), encoding="utf-8")
     app = open_policies(staff)
@@ -564,14 +553,14 @@ def test_page_duplicate_import_as_revision(page_db, staff, saved, tmp_path):
     click(app, "确认以修订版替换")
 
     assert not app.error
-    with Session(page_db) as session:
+    with Session(app_engine) as session:
         assert len(policies.list_policies(session)) == 1
         assert session.get(Policy, saved.id).raw_text == revised_text()
         assert len(policies.revisions(session, saved.id)) == 1
 
 
-def test_page_names_library_entries_after_revision(page_db):
-    with Session(page_db, expire_on_commit=False) as session:
+def test_page_names_library_entries_after_revision(app_engine):
+    with Session(app_engine, expire_on_commit=False) as session:
         office = make_press_office(session)
         brief = event_documents.create_document(
             session, actor=office.author, event_id=office.event().id,
