@@ -9,6 +9,7 @@ import ui
 from planner.i18n import t
 from planner.logging_setup import bind_user, configure_logging
 from planner.models import Role
+from planner.services import audit
 
 configure_logging()
 
@@ -36,9 +37,10 @@ sections = {
         st.Page("views/opinions.py", title=t("nav.opinions"), icon=":material/forum:"),
         st.Page("views/meetings.py", title=t("nav.meetings"), icon=":material/groups:"),
         st.Page("views/calendar.py", title=t("nav.calendar"), icon=":material/calendar_month:"),
-        st.Page("views/audit.py", title=t("audit_page.title"), icon=":material/receipt_long:"),
     ],
 }
+audit_page = st.Page("views/audit.py", title=t("audit_page.title"),
+                     icon=":material/receipt_long:")
 admin_pages = [
     st.Page("views/admin_users.py", title=t("nav.admin_users"), icon=":material/group:"),
     st.Page("views/admin_holidays.py", title=t("nav.admin_holidays"),
@@ -46,7 +48,8 @@ admin_pages = [
     st.Page("views/admin_system.py", title=t("nav.admin_system"),
             icon=":material/monitor_heart:"),
 ]
-all_pages = [page for group in sections.values() for page in group] + admin_pages
+all_pages = [page for group in sections.values() for page in group] + [audit_page,
+                                                                     *admin_pages]
 
 ui.enforce_idle_timeout()
 user = ui.signed_in_user()
@@ -62,6 +65,8 @@ with st.sidebar:
     ui.show_unsaved_note()
 
 # Hiding the pages is a convenience. The planner services check the role themselves.
+if ui.run_action(lambda session, actor: audit.may_read(session, actor=actor)):
+    sections[t("nav.section_opinions")].append(audit_page)
 if any(role.role == Role.ADMIN for role in roles):
     sections[t("nav.section_admin")] = admin_pages
 if not roles:

@@ -481,8 +481,9 @@ class EventStatusChange(SQLModel, table=True):
     # 改期 and 延期 since revision 0012: the end times before and after (NULL in older rows).
     old_ends_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     new_ends_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
-    # An edit (action "edit"): the changed EventInput fields, comma-separated (topic,venue),
-    # followed by "sequence" when the edit raised the invite's SEQUENCE (event_flow).
+    # An edit (action "edit"): JSON with the changed EventInput fields, their values before
+    # and after, and whether the edit raised the invite's SEQUENCE (event_flow.record_edit).
+    # Older rows hold the names comma-separated (topic,venue), then "sequence".
     changed_fields: str = Field(default="", sa_type=sa.Text)
     actor_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     at: datetime = Field(default_factory=now_utc, sa_type=sa.DateTime(timezone=True))

@@ -8,6 +8,7 @@ PLANNER_SCREENSHOTS=1 to write the policies, drafts and events pages to docs/scr
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from datetime import date, datetime
@@ -191,7 +192,9 @@ def import_policy(page: Page) -> None:
     page.get_by_role("button", name="保存", exact=True).click()
 
     expect(alert(page, "已保存：")).to_be_visible()
-    expect(page.get_by_role("combobox", name="选择政策文件")).to_have_value(SICHUAN_TITLE)
+    # The option label is the title followed by （发文字号　成文日期　编号）.
+    expect(page.get_by_role("combobox", name="选择政策文件")).to_have_value(
+        re.compile(f"^{re.escape(SICHUAN_TITLE)}（"))
 
 
 def make_drafts(page: Page) -> None:
@@ -266,7 +269,9 @@ def home_counts(page: Page) -> dict[str, str]:
 
 def find_policy_again(page: Page) -> None:
     open_nav(page, "政策文件")
-    expect(page.get_by_role("combobox", name="选择政策文件")).to_have_value(SICHUAN_TITLE)
+    # The option label is the title followed by （发文字号　成文日期　编号）.
+    expect(page.get_by_role("combobox", name="选择政策文件")).to_have_value(
+        re.compile(f"^{re.escape(SICHUAN_TITLE)}（"))
     expect(page.get_by_role("button", name="生成答记者问初稿")).to_be_visible()
     screenshot(page, "policies")
 

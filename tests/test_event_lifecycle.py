@@ -394,7 +394,9 @@ def test_edit_title_only_is_not_reschedule(session, people):
     rows = event_flow.history(session, event.id)
     assert [r.action for r in rows] == ["create", "edit"]
     assert rows[-1].changed_fields == ("topic", "venue")
-    assert rows[-1].change == "主题、地点（日历邀请随之更新，请重新发送或下载）"
+    assert rows[-1].change == ("主题：春运交通保障新闻发布会 → 春运交通保障工作；"
+                               "地点：厅新闻发布厅 → 厅三楼会议室"
+                               "（日历邀请随之更新，请重新发送或下载）")
     assert rows[-1].old_starts_at is None
     assert session.get(PressEvent, event.id).sequence == 1     # a new place and title
 
@@ -409,7 +411,7 @@ def test_edit_time_and_title_writes_two_rows(session, people):
 
     rows = event_flow.history(session, event.id)
     assert [r.action for r in rows] == ["create", "reschedule", "edit"]
-    assert rows[-1].change == "主题"
+    assert rows[-1].change == "主题：春运交通保障新闻发布会 → 春运交通保障工作"
 
 
 def test_edit_without_change_writes_no_row(session, people):
@@ -444,7 +446,7 @@ def test_edit_history_sqlite_and_postgresql(any_session):
     rows = event_flow.history(any_session, event.id)
     assert [r.action for r in rows] == ["create", "reschedule", "edit"]
     assert rows[1].change == "2026-12-08 10:00—11:00 → 2026-12-08 10:00—12:00"
-    assert rows[2].change == "主题"
+    assert rows[2].change == "主题：春运交通保障新闻发布会 → 春运交通保障工作"
 
 
 def test_history_row_without_end_times_shows_starts(session, people):

@@ -120,7 +120,7 @@ def test_edit_agenda_keeps_sequence(session, people):
     assert int(parsed_invite(session, people, event.id)["SEQUENCE"]) == 0
     edit = event_flow.history(session, event.id)[-1]
     assert (edit.changed_fields, edit.invite_raised) == (("agenda",), False)
-    assert edit.change == "议程"
+    assert edit.change == "议程：（空） → 一、通报春运安排；二、答记者问"
 
 
 def test_edit_time_and_place_raises_sequence_once(session, people):
@@ -135,7 +135,7 @@ def test_edit_time_and_place_raises_sequence_once(session, people):
     rows = event_flow.history(session, event.id)
     assert [row.action for row in rows] == ["create", "reschedule", "edit"]
     assert rows[-1].invite_raised is False      # the 改期 row already tells it
-    assert rows[-1].change == "地点"
+    assert rows[-1].change == "地点：厅新闻发布厅 → 厅三楼会议室"
 
 
 # --- why a step is not offered ------------------------------------------------------------

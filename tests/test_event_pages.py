@@ -216,7 +216,8 @@ def test_cancel_needs_reason_then_invite_is_cancel(db, people):
     button(app, "确认取消活动").click().run()
 
     assert stored(db, event.id).status == EventStatus.CANCELLED
-    assert "活动已取消：主讲人公务冲突" in " ".join(w.value for w in app.warning)
+    assert "活动已取消（2026-12-01 09:00，陈静），不再办理。取消原因：主讲人公务冲突" in [
+        w.value for w in app.warning]
     assert any("下载的是取消通知" in m.value for m in app.markdown)
     invite = [d for d in app.get("download_button") if d.proto.label == "下载日历邀请（.ics）"]
     assert invite

@@ -17,7 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from planner.errors import Conflict
 from planner.i18n import _load, inside_book_marks, inside_quotes, t
+from planner.models import EventStatus
+from planner.services import event_flow, events
+from tests.event_setup import AFTER, BEFORE, book, event_input, make_people
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [*sorted((ROOT / "planner").rglob("*.py")), *sorted((ROOT / "views").rglob("*.py")),
@@ -153,3 +157,41 @@ def test_scan_finds_callers():
     pytest.param(*row, id=f"{row[0]}:{row[1]}:{row[3]}") for row in CALLERS])
 def test_caller_nests_title(file, line, key, placeholder, helper, nested):
     assert nested, f"{file}:{line}: {key} gets {placeholder} without {helper}()"
+
+
+# --- messages built from stored topics, checked end to end -----------------------------------
+# The scan above reads keyword arguments at the call. These tests run the services, so a
+# topic that reaches the message another way (a variable, **params) is caught too.
+
+QUOTED_TOPIC = "全省高速公路春运服务保障“五个一”措施新闻发布会"
+
+
+def test_booking_warning_nests_other_topic(session):
+    people = make_people(session)
+    book(session, people, topic=QUOTED_TOPIC)
+
+    issues = events.check_booking(session, event_input(topic="春运出行提示"), now=BEFORE)
+
+    person = [issue.message for issue in issues
+              if issue.kind == events.IssueKind.PERSON_AT_EVENT]
+    assert person
+    assert "“全省高速公路春运服务保障‘五个一’措施新闻发布会”" in person[0]
+    for doubled in DOUBLED:
+        assert doubled not in person[0]
+
+
+def test_archive_refusal_nests_topic(session):
+    people = make_people(session)
+    event = book(session, people, topic="农村公路“四好”建设与群众出行")
+    event.status = EventStatus.APPROVED
+    session.add(event)
+    session.commit()
+    event_flow.hold(session, actor=people.speaker, event_id=event.id, now=AFTER)
+    session.commit()
+
+    with pytest.raises(Conflict) as refused:
+        event_flow.archive(session, actor=people.speaker, event_id=event.id, now=AFTER)
+
+    assert "活动“农村公路‘四好’建设与群众出行”的" in refused.value.message
+    for doubled in DOUBLED:
+        assert doubled not in refused.value.message

@@ -2,6 +2,7 @@
 SQLite and PostgreSQL, the 答问口径库 flag, duplicate imports, and the 政策文件 page."""
 
 import json
+from datetime import date
 
 import pytest
 from sqlmodel import Session, select
@@ -11,7 +12,8 @@ from planner import datacopy
 from planner.db import make_engine
 from planner.documents.structure import ParsedPolicy
 from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from planner.models import (AuditEntry, Disclosure, DraftKind, DraftSection, EventDocument,
+from planner.i18n import inside_quotes
+from planner.models import (AuditEntry, Disclosure, Draft, DraftKind, DraftSection, EventDocument,
                             Policy, PolicyRevision, PolicySection, Role)
 from planner.services import answer_library, drafts, event_documents, policies
 from tests import factories
@@ -383,6 +385,27 @@ def test_save_duplicate_when_chosen(any_session, author, policy):
     assert json.loads(row.detail)["duplicate_of"] == [policy.id]
 
 
+def test_option_labels_tell_same_titles_apart(any_session, author, policy):
+    parsed, raw = policies.parse_pasted(ORIGINAL)
+    second = policies.save_policy(any_session, actor=author, parsed=parsed,
+                                  fields=policies.PolicyFields(title=TITLE), source_name="b.txt",
+                                  raw_text=raw, allow_duplicate=True)
+    any_session.commit()
+
+    labels = policies.option_labels(any_session, [policy.id, second.id])
+
+    assert labels[policy.id] != labels[second.id]
+    assert labels[policy.id].startswith(TITLE)
+    assert DOC_NUMBER in labels[policy.id]
+    assert f"编号 {second.id}" in labels[second.id]
+
+
+def test_option_label_shows_issue_date(any_session, author, policy):
+    policy.issue_date = date(2014, 1, 10)
+
+    assert "2014年1月10日" in policies.option_label(policy)
+
+
 # --- copy-data ----------------------------------------------------------------------------
 
 def test_copy_data_keeps_revisions(session, actor, db_url, tmp_path):
@@ -421,6 +444,84 @@ def test_revise_flags_library_entries(any_session):
     assert all(hit.policy_changed for hit in hits_after)
     assert ({entry.id for entry in result.library_entries}
             == {hit.entry.id for hit in hits_after})
+
+
+REASON = "内部工作材料，属于过程性信息。"
+BASIS = "《中华人民共和国政府信息公开条例》第十六条第二款"
+
+
+PRIVATE_QUESTION = "内部掌握：修订后过渡期如何安排？"
+
+
+def approved_brief(office, disclosure) -> int:
+    """Book an event on the policy and take its 答问口径 through 审发; return the draft id.
+
+    A restricted brief has PRIVATE_QUESTION as its first question, so its entries differ
+    from a public brief's, which the same template fills with the same questions.
+    """
+    restricted = disclosure != Disclosure.PUBLIC
+    brief = event_documents.create_document(
+        office.session, actor=office.author, event_id=office.event().id,
+        role=EventDocument.ANSWER_BRIEF, disclosure=disclosure,
+        disclosure_reason=REASON if restricted else "", disclosure_basis=BASIS if restricted else "")
+    if restricted:
+        first = office.session.exec(select(DraftSection).where(
+            DraftSection.draft_id == brief.id, DraftSection.key == "part_1")).one()
+        first.title = PRIVATE_QUESTION
+        office.session.add(first)
+    office.session.commit()
+    office.approve_fully(brief.id)
+    return brief.id
+
+
+def restricted_interpretation(office) -> int:
+    """A 不公开 政策解读 of the policy, whose prefill cites the clause 二、（六） that
+    revised_text() drops."""
+    draft = drafts.create_from_policy(office.session, actor=office.author,
+                                      policy_id=office.policy.id, kind=DraftKind.INTERPRETATION,
+                                      disclosure=Disclosure.NOT_PUBLIC, disclosure_reason=REASON,
+                                      disclosure_basis=BASIS)
+    office.session.commit()
+    return draft.id
+
+
+def entry_questions(session, draft_id) -> set[str]:
+    return {hit.entry.question for hit in answer_library.search(session, query="").hits
+            if hit.entry.draft_id == draft_id}
+
+
+def test_revise_hides_unreadable_entries_and_drafts(any_session):
+    office = make_press_office(any_session)
+    public_brief = approved_brief(office, Disclosure.PUBLIC)
+    private_brief = approved_brief(office, Disclosure.NOT_PUBLIC)
+    private_draft = restricted_interpretation(office)
+    public_questions = entry_questions(any_session, public_brief)
+    private_questions = entry_questions(any_session, private_brief)
+    assert public_questions and private_questions
+
+    result = revise(any_session, office.outsider, office.policy.id)
+
+    shown = {entry.question for entry in result.library_entries}
+    assert {entry.draft_id for entry in result.library_entries} == {public_brief}
+    assert shown == public_questions
+    assert PRIVATE_QUESTION in private_questions
+    assert PRIVATE_QUESTION not in shown
+    assert result.hidden_entries == len(private_questions)
+    assert private_draft not in [gap.draft_id for gap in result.citation_gaps]
+    assert result.hidden_gaps == 1
+
+
+def test_revise_lists_all_for_reader(any_session):
+    office = make_press_office(any_session)
+    private_brief = approved_brief(office, Disclosure.NOT_PUBLIC)
+    private_draft = restricted_interpretation(office)
+
+    result = revise(any_session, office.author, office.policy.id)
+
+    assert {entry.draft_id for entry in result.library_entries} == {private_brief}
+    assert result.hidden_entries == 0
+    assert [gap.draft_id for gap in result.citation_gaps] == [private_draft]
+    assert result.hidden_gaps == 0
 
 
 # --- the 政策文件 page ------------------------------------------------------------------------
@@ -578,3 +679,45 @@ def test_page_names_library_entries_after_revision(app_engine):
     warnings = "\n".join(w.value for w in app.warning)
     assert f"答问口径库中有 {len(questions)} 条答问依据的是替换前的文本" in warnings
     assert all(question in warnings for question in questions)
+
+
+def test_page_hides_unreadable_entries_after_revision(app_engine):
+    with Session(app_engine, expire_on_commit=False) as session:
+        office = make_press_office(session)
+        public_brief = approved_brief(office, Disclosure.PUBLIC)
+        private_brief = approved_brief(office, Disclosure.NOT_PUBLIC)
+        private_title = session.get(Draft, restricted_interpretation(office)).title
+        public_count = len(entry_questions(session, public_brief))
+        private_count = len(entry_questions(session, private_brief))
+    app = open_policies(office.outsider)
+
+    app.text_area(key="policies_revise_paste").input(revised_text()).run()
+    click(app, "解析修订版")
+    click(app, "确认以修订版替换")
+
+    assert not app.exception
+    assert not app.error
+    warnings = "\n".join(w.value for w in app.warning)
+    total = public_count + private_count
+    assert f"答问口径库中有 {total} 条答问依据的是替换前的文本" in warnings
+    assert f"另有 {private_count} 条您无权查看" in warnings
+    assert PRIVATE_QUESTION not in warnings
+    assert "另有 1 篇稿件您无权查看" in warnings
+    assert inside_quotes(private_title) not in warnings
+
+
+def test_page_selector_tells_same_titles_apart(app_engine, staff, saved):
+    parsed, raw = policies.parse_pasted(ORIGINAL)
+    with Session(app_engine, expire_on_commit=False) as session:
+        second = policies.save_policy(session, actor=staff, parsed=parsed,
+                                      fields=policies.PolicyFields(title=TITLE),
+                                      source_name="b.txt", raw_text=raw, allow_duplicate=True)
+        session.commit()
+    app = open_policies(staff)
+
+    options = app.selectbox(key="policies_select_box").options
+
+    assert len(options) == 2
+    assert len(set(options)) == 2
+    assert any(DOC_NUMBER in option for option in options)
+    assert any(f"编号 {second.id}" in option for option in options)

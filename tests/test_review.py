@@ -930,7 +930,9 @@ def queue_ids(session, actor, now=None):
 def test_queue_reviewer_sees_own_level(busy_office):
     office, made = busy_office
 
-    assert queue_ids(office.session, office.peer) == [(made[S.PENDING_FIRST], ReviewLevel.FIRST)]
+    # A 承办人员 of the drafting unit also releases (发布) its 已审发 drafts.
+    assert queue_ids(office.session, office.peer) == [(made[S.PENDING_FIRST], ReviewLevel.FIRST),
+                                                      (made[S.APPROVED], None)]
     assert queue_ids(office.session, office.head) == [(made[S.PENDING_SECOND],
                                                        ReviewLevel.SECOND)]
     assert queue_ids(office.session, office.boss) == [(made[S.PENDING_FINAL],
@@ -942,9 +944,10 @@ def test_queue_author_sees_returned(busy_office):
 
     items = review.queue_for(office.session, actor=office.author)
 
-    assert [(i.draft_id, i.level) for i in items] == [(made[S.RETURNED], None)]
-    assert items[0].note == "请补充数据来源"
-    assert items[0].status == S.RETURNED
+    returned = [item for item in items if item.returned]
+    assert [(i.draft_id, i.level) for i in returned] == [(made[S.RETURNED], None)]
+    assert returned[0].note == "请补充数据来源"
+    assert returned[0].status == S.RETURNED
 
 
 def test_queue_skips_decided_drafts(busy_office, session):
@@ -963,12 +966,20 @@ def test_queue_skips_decided_drafts(busy_office, session):
     assert levels[made[S.PENDING_FIRST]] == ReviewLevel.FIRST
 
 
-@pytest.mark.parametrize("role", [Role.EXPERT, Role.SPOKESPERSON, Role.ADMIN,
-                                  Role.GENERAL_OFFICE])
+@pytest.mark.parametrize("role", [Role.EXPERT, Role.SPOKESPERSON, Role.ADMIN])
 def test_queue_empty_without_review_role(busy_office, session, role):
     user = make_user(session, f"q_{role}", unit=make_unit(session, "政策法规处"), roles={role})
 
     assert review.queue_for(session, actor=user) == []
+
+
+def test_queue_general_office_sees_only_release(busy_office, session):
+    # 厅办公室 reviews nothing but may release an approved draft of any unit.
+    office, made = busy_office
+    user = make_user(session, "q_office", unit=make_unit(session, "厅办公室"),
+                     roles={Role.GENERAL_OFFICE})
+
+    assert queue_ids(session, user) == [(made[S.APPROVED], None)]
 
 
 def test_queue_shows_waiting_age(busy_office, session):

@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 from streamlit.testing.v1 import AppTest
 
 from planner.config import get_settings
-from planner.errors import Conflict, InvalidInput
+from planner.errors import Conflict, InvalidInput, NotFound
 from planner.models import (AnswerTier, AuditEntry, Disclosure, Draft, DraftKind, DraftRelease,
                             DraftSection, DraftStatus, EventDocument, ReviewDecision,
                             ReviewLevel, Role, Unit, User)
@@ -496,3 +496,156 @@ def test_page_explains_who_may_release(page_office):
     assert "发布须由政策法规处的承办人员或任一单位的厅办公室操作" in info
     assert "张明" in info
     assert "李华" in info
+
+
+# --- Who acts next: 待发布 in 我的待办, and the next level's people ----------------------
+
+def test_queue_release_group_follows_release_rule(office):
+    peer, head, boss = office.full_team()
+    clerk = office.person("sunwei", Role.GENERAL_OFFICE, make_unit(office.session, "厅办公室"),
+                          display_name="孙伟")
+    outsider = office.person("yun", Role.DRAFTER, make_unit(office.session, "运输服务处"),
+                             display_name="赵云")
+    draft = office.new_draft()
+    approve_all(office, draft.id, peer, head, boss)
+
+    for user in (office.author, peer, head, boss, clerk, outsider):
+        releasing = [item for item in review.queue_for(office.session, actor=user)
+                     if item.to_release]
+        may = review.Step.RELEASE in review.available_steps(office.session, actor=user,
+                                                            draft_id=draft.id)
+        assert [item.draft_id for item in releasing] == ([draft.id] if may else []), \
+            user.display_name
+    assert {item.status for item in review.queue_for(office.session, actor=clerk)} == {S.APPROVED}
+
+
+def test_queue_release_group_leaves_after_release(office):
+    peer, head, boss = office.full_team()
+    draft = office.new_draft()
+    approve_all(office, draft.id, peer, head, boss)
+    review.release(office.session, actor=peer, draft_id=draft.id)
+    office.session.commit()
+
+    assert review.queue_for(office.session, actor=peer) == []
+
+
+def test_queue_examples_releaser_sees_approved(session, examples):
+    spokesperson = staff(session, examples, "chenjing")
+    zhouting = staff(session, examples, "zhouting")
+    document = event_documents.create_document(session, actor=spokesperson,
+                                               event_id=examples.event_id,
+                                               role=EventDocument.PRESS_RELEASE,
+                                               disclosure=Disclosure.PUBLIC)
+    session.commit()
+    fill_placeholders(session, spokesperson, document.id)
+    review.submit(session, actor=spokesperson, draft_id=document.id)
+    for username in ("zhouting", "wugang", "zhaoli"):
+        review.approve(session, actor=staff(session, examples, username),
+                       draft_id=document.id, opinion="同意")
+    session.commit()
+
+    waiting = review.queue_for(session, actor=zhouting)
+
+    assert [(item.draft_id, item.to_release, item.level) for item in waiting] == [
+        (document.id, True, None)]
+    assert waiting[0].unit_name == "省交通宣传中心"
+
+
+def test_next_actors_each_level_matches_steps(office):
+    peer, head, boss = office.full_team()
+    second_peer = office.person("qianqi", Role.DRAFTER, display_name="钱七")
+    second_boss = office.person("liuyang", Role.UNIT_HEAD, make_unit(office.session, "厅机关"),
+                                display_name="刘洋")
+    everyone = (office.author, peer, second_peer, head, boss, second_boss)
+    draft = office.new_draft()
+    review.submit(office.session, actor=office.author, draft_id=draft.id)
+    expected = [(ReviewLevel.FIRST, {"李华", "钱七"}), (ReviewLevel.SECOND, {"王强"}),
+                (ReviewLevel.FINAL, {"赵丽", "刘洋"})]
+
+    for (level, names), approver in zip(expected, (peer, head, boss)):
+        found = review.next_actors(office.session, draft_id=draft.id)
+        assert (found.step, found.level) == (review.Step.APPROVE, level)
+        assert set(found.names) == names
+        deciding = {user.display_name for user in everyone
+                    if review.Step.APPROVE in review.available_steps(
+                        office.session, actor=user, draft_id=draft.id)}
+        assert deciding == names, level
+        review.approve(office.session, actor=approver, draft_id=draft.id, opinion="同意")
+
+    found = review.next_actors(office.session, draft_id=draft.id)
+    assert (found.step, found.level) == (review.Step.RELEASE, None)
+    assert set(found.names) == {"张明", "李华", "钱七"}
+
+
+def test_next_actors_excludes_earlier_approver(office):
+    # 李华 decided 初审 and also heads the division: 审核 must come from someone else.
+    peer, head, boss = office.full_team()
+    grant(office.session, peer, Role.DEPARTMENT_HEAD, office.unit)
+    draft = office.new_draft()
+    review.submit(office.session, actor=office.author, draft_id=draft.id)
+    review.approve(office.session, actor=peer, draft_id=draft.id, opinion="同意")
+
+    found = review.next_actors(office.session, draft_id=draft.id)
+
+    assert found.level == ReviewLevel.SECOND
+    assert found.names == ("王强",)
+
+
+def test_next_actors_nobody_left(office):
+    peer, head, boss = office.full_team()
+    draft = office.new_draft()
+    review.submit(office.session, actor=office.author, draft_id=draft.id)
+    peer.is_active = False
+    office.session.commit()
+
+    found = review.next_actors(office.session, draft_id=draft.id)
+
+    assert found.level == ReviewLevel.FIRST
+    assert found.names == ()
+
+
+def test_next_actors_none_when_author_acts(office):
+    peer, head, boss = office.full_team()
+    draft = office.new_draft()
+    assert review.next_actors(office.session, draft_id=draft.id) is None
+
+    review.submit(office.session, actor=office.author, draft_id=draft.id)
+    review.return_to_drafter(office.session, actor=peer, draft_id=draft.id, reason="请补充。")
+    assert review.next_actors(office.session, draft_id=draft.id) is None
+
+
+def test_next_actors_missing_draft_not_found(office):
+    with pytest.raises(NotFound):
+        review.next_actors(office.session, draft_id=999)
+
+
+def test_page_author_sees_next_level_people(page_office):
+    office = page_office
+    peer, head, boss = office.full_team()
+    draft = office.new_draft()
+    review.submit(office.session, actor=office.author, draft_id=draft.id)
+    review.approve(office.session, actor=peer, draft_id=draft.id, opinion="同意")
+    office.session.commit()
+
+    app = open_drafts(office.author, draft.id)
+
+    info = [i.value for i in app.info]
+    assert "下一步：审核。目前可以办理审核的人员：王强。" in info
+
+
+def test_review_page_names_next_people(page_office):
+    office = page_office
+    peer, head, boss = office.full_team()
+    draft = office.new_draft()
+    review.submit(office.session, actor=office.author, draft_id=draft.id)
+    office.session.commit()
+
+    app = AppTest.from_file(APP, default_timeout=30)
+    sign_in_state(app, office.author)
+    app.session_state["review_selected"] = draft.id
+    app.run()
+    app.switch_page("views/review.py").run()
+
+    assert not app.exception
+    info = [i.value for i in app.info]
+    assert "下一步：初审。目前可以办理初审的人员：李华。" in info

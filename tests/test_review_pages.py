@@ -141,9 +141,13 @@ def test_review_three_people_with_return(people, engine):
     decide(people.boss, "审发通过", "同意发布。")
     assert status_of(engine, people.draft_id) == S.APPROVED
 
-    for user in (people.peer, people.head, people.boss, people.author):
+    for user in (people.head, people.boss):
         empty = signed_in(user, "views/queue.py")
         assert [i.value for i in empty.info] == ["目前没有等待您处理的稿件。"]
+    for user in (people.peer, people.author):   # 承办人员 of the drafting unit may 发布
+        releasing = signed_in(user, "views/queue.py")
+        assert queue_headings(releasing) == ["待发布（1 篇）"]
+        assert [b.label for b in releasing.button if b.label == "去发布"] == ["去发布"]
 
     with Session(engine) as session:
         records = review.decisions(session, people.draft_id)

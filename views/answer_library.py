@@ -8,6 +8,7 @@ import ui
 from planner.i18n import inside_book_marks, t
 from planner.models import AnswerTier
 from planner.services import answer_library, review
+from planner.services import policies as policy_service
 from planner.timeutil import format_office
 
 PAGE_SIZE = 20
@@ -18,7 +19,8 @@ st.title(t("nav.answer_library"))
 def load_options(session, actor) -> dict:
     answer_library.require_reader(session, actor)
     targets = answer_library.reuse_targets(session, actor=actor)
-    return {"policies": answer_library.cited_policies(session),
+    cited = list(answer_library.cited_policies(session))
+    return {"policies": policy_service.option_labels(session, cited),
             "targets": {draft.id: draft for draft in targets}}
 
 

@@ -16,7 +16,7 @@ from planner.i18n import inside_book_marks, inside_quotes, t
 from planner.models import ConflictState, Disclosure, DraftKind, DraftStatus, ReviewOutcome
 from planner.services import answer_sources, coedit, drafts, review
 from planner.timeutil import format_office
-from widgets import ai_panel, answer_brief, roundtrip
+from widgets import ai_panel, answer_brief, next_actors, roundtrip
 
 FLASH_KEY = "drafts_flash"
 FLASH_WARNING_KEY = "drafts_flash_warning"
@@ -61,12 +61,16 @@ if not rows:
     st.page_link("views/policies.py", label=t("draft_page.go_policies"), icon=":material/description:")
     st.stop()
 
-ids = [row.id for row in rows]
-names = {row.id: f"{ui.label('draft.kind', row.kind)} · {row.title}"
-              f"（{ui.label('draft.status', row.status)}）" for row in rows}
-draft_id = st.selectbox(t("draft_page.select"), ids, format_func=names.get,
-                        index=ids.index(selected_default) if selected_default in ids else 0,
-                        key="drafts_select_box")
+# The options are (id, status) pairs, so a step that changes the state also changes the
+# option: Streamlit then sets the box to the new label. With ids alone the browser keeps
+# showing the label it had before the step (Streamlit 1.67).
+options = [(row.id, row.status) for row in rows]
+names = {(row.id, row.status): f"{ui.label('draft.kind', row.kind)} · {row.title}"
+                               f"（{ui.label('draft.status', row.status)}）" for row in rows}
+ids = [option_id for option_id, _ in options]
+draft_id, _ = st.selectbox(t("draft_page.select"), options, format_func=names.get,
+                           index=ids.index(selected_default) if selected_default in ids else 0,
+                           key="drafts_select_box")
 st.session_state["drafts_selected"] = draft_id
 
 
@@ -120,8 +124,11 @@ if draft.status == DraftStatus.RETURNED and returns:
 # --- Review steps the user may take now --------------------------------------------------
 
 def load_review_gate(session, actor):
-    """Why 送审 or 发布 would be refused now, and who may release an approved draft."""
-    gate = {"submit": [], "release": [], "release_rule": None}
+    """Why 送审 or 发布 would be refused now, who may release an approved draft, and who
+    may decide the level a draft under review waits for."""
+    gate = {"submit": [], "release": [], "release_rule": None, "next": None}
+    if draft.status in review.LEVEL_STATUS.values():
+        gate["next"] = review.next_actors(session, draft_id=draft_id)
     if review.Step.SUBMIT in steps:
         gate["submit"] = review.submit_blockers(session, actor=actor, draft_id=draft_id)
     if review.Step.RELEASE in steps:
@@ -140,9 +147,11 @@ def release_rule_text(rule: review.ReleaseRule) -> str:
              people=people)
 
 
-gate = ui.run_action(load_review_gate) or {"submit": [], "release": [], "release_rule": None}
+gate = ui.run_action(load_review_gate) or {"submit": [], "release": [], "release_rule": None,
+                                           "next": None}
 for message in gate["submit"] + gate["release"]:
     st.warning(ui.escape_md(message))
+next_actors.show(gate["next"])
 if gate["release_rule"] is not None:
     st.info(release_rule_text(gate["release_rule"]))
 confirm_comments = False

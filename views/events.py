@@ -11,14 +11,15 @@ import ui
 from planner import timeutil
 from planner.config import get_settings
 from planner.filenames import format_size
-from planner.i18n import t
+from planner.i18n import inside_quotes, t
 from planner.models import EventKind, EventStatus, MediaInviteStatus, Role
-from planner.services import event_files, event_flow, events, media
+from planner.services import event_files, event_flow, events, media, planned_media
 from planner.timeutil import OFFICE_TZ, format_office, to_office
 from widgets import booking_issues
 
 SELECTED_KEY = "events_selected"          # the supervision board sets it too
 SELECT_BOX_KEY = "events_select_box"
+SHOWN_KEY = "events_shown"                # the event the list's selectbox showed last run
 PENDING_KEY = "events_pending"            # (kind, event id or None, data, issues)
 PAGE_KEY = "events_page_number"
 TAB_KEY = "events_detail_tab"             # the detail tab shown, kept across reruns
@@ -39,9 +40,8 @@ def when(day: date, clock: time) -> datetime:
 
 
 def select_event(event_id: int) -> None:
-    """Show `event_id` below; the list's selectbox drops its own choice for it."""
+    """Show `event_id` below; event_list moves the selectbox to it on the next run."""
     st.session_state[SELECTED_KEY] = event_id
-    st.session_state.pop(SELECT_BOX_KEY, None)
 
 
 def times_key(event) -> str:
@@ -108,8 +108,9 @@ def event_form(prefix: str, current: events.EventInput | None, event_id: int | N
                                 value=value("question_channel"),
                                 help=t("event_page2.question_channel_help"),
                                 key=f"{prefix}_channel")
-        invited = st.text_area(t("event_page.media"), value=value("invited_media"), height=68,
-                               help=t("event_page2.media_help"), key=f"{prefix}_media")
+        invited = st.text_area(t("event_page3.planned_media"), value=value("invited_media"),
+                               height=68, help=t("event_page3.planned_media_help"),
+                               key=f"{prefix}_media")
         agenda = st.text_area(t("event_page.agenda"), value=value("agenda"), height=100,
                               key=f"{prefix}_agenda")
         policy_ids = [None, *policy_titles]
@@ -237,11 +238,26 @@ def event_list(filters: events.EventFilter) -> int | None:
         if chosen is not None:
             labels = {chosen.id: f"{format_office(chosen.starts_at)} · {chosen.topic}", **labels}
     ids = list(labels)
+    sync_select_box(selected, ids)
     event_id = st.selectbox(t("event_page.select"), ids, format_func=labels.get,
-                            index=ids.index(selected) if selected in ids else 0,
                             key=SELECT_BOX_KEY)
-    st.session_state[SELECTED_KEY] = event_id
+    st.session_state[SELECTED_KEY] = st.session_state[SHOWN_KEY] = event_id
     return event_id
+
+
+def sync_select_box(selected: int | None, ids: list[int]) -> None:
+    """Move the selectbox to `selected` when something other than the selectbox chose it
+    (a booking, the supervision board), or when its choice is no longer listed.
+
+    A keyed selectbox keeps its ID when its `index` changes, so the browser would go on
+    showing and sending its old choice. A value written to st.session_state before the
+    widget runs is sent to the browser and replaces that choice.
+    """
+    chosen_elsewhere = selected != st.session_state.get(SHOWN_KEY)
+    if chosen_elsewhere and selected in ids:
+        st.session_state[SELECT_BOX_KEY] = selected
+    elif st.session_state.get(SELECT_BOX_KEY) not in ids:
+        st.session_state[SELECT_BOX_KEY] = selected if selected in ids else ids[0]
 
 
 # --- one event: 基本信息 ----------------------------------------------------------------
@@ -280,17 +296,24 @@ def status_tab(event) -> None:
         blocked = event_flow.blocked_actions(session, actor=actor, event_id=event.id, now=now)
         followups = event_flow.followups(session, event.id)
         history = event_flow.history(session, event.id)
+        closed = event_flow.closure(session, event)
+        approvers = event_flow.approvers(session, event)
 
     # iCalendar SEQUENCE counts from 0; people count versions from 1.
     st.markdown(t("event_page2.status_line", status=ui.label("event.status", event.status),
                   sequence=event.sequence + 1))
-    if event.cancel_reason:
-        st.warning(t("event_page2.cancelled", reason=ui.escape_md(event.cancel_reason)))
-    if event.status in (EventStatus.HELD, EventStatus.ARCHIVED):
+    if closed is not None:
+        closure_lines(closed)
+    elif event.status == EventStatus.HELD:
         followup_lines(followups)
+    if event.status == EventStatus.PLANNING and event_flow.Action.APPROVE not in actions:
+        st.info(t("event_page3.approval_needed", names=ui.escape_md(
+            "、".join(person.display_name for person in approvers)
+            or t("event_page3.no_approver"))))
     for step in blocked:      # why a step the status offers is missing below
         st.info(ui.escape_md(step.reason))
-    step_buttons(event, actions, followups)
+    if closed is None:
+        step_buttons(event, actions, followups)
     if history:
         st.markdown(f"**{t('event_page2.history')}**")
         st.dataframe([{t("event_page2.col_at"): format_office(row.at),
@@ -302,6 +325,21 @@ def status_tab(event) -> None:
                        t("event_page2.col_reason"): row.reason,
                        t("event_page2.col_actor"): row.actor_name} for row in history],
                      hide_index=True, width="stretch")
+
+
+def closure_lines(closed: event_flow.Closure) -> None:
+    """Show that a cancelled or archived event is closed, with the time, the person and the
+    reason, in place of the step buttons."""
+    when_by = t("event_page3.closed_by", at=format_office(closed.at),
+                name=ui.escape_md(closed.actor_name))
+    if closed.status == EventStatus.CANCELLED:
+        st.warning(t("event_page3.cancelled", when_by=when_by,
+                     reason=ui.escape_md(closed.reason) or "—"))
+    elif closed.reason:
+        st.info(t("event_page3.archived_override", when_by=when_by,
+                  reason=ui.escape_md(closed.reason)))
+    else:
+        st.info(t("event_page3.archived", when_by=when_by))
 
 
 def followup_lines(followups: list[event_flow.Followup]) -> None:
@@ -431,6 +469,7 @@ def media_tab(event) -> None:
         actor = ui.current_actor(session)
         invites = media.invites_of(session, actor=actor, event_id=event.id)
         contacts = media.list_contacts(session, actor=actor) if is_organiser else []
+        planned = planned_media.planned_outlets(session, event.id)
     if invites:
         st.dataframe([{t("media_page.col_outlet"): row.contact.outlet,
                        t("media_page.col_reporter"): row.contact.reporter,
@@ -449,11 +488,47 @@ def media_tab(event) -> None:
         st.caption(t("event_page2.no_invites"))
     if invites and invites[0].contact.masked:
         st.caption(t("media_page.masked_note"))
-    if not is_organiser or event.status not in media.OPEN_EVENT:
+    may_invite = is_organiser and event.status in media.OPEN_EVENT
+    planned_media_lines(event, planned, may_invite)
+    if not may_invite:
         return
     invite_form(event, contacts, {row.contact.id for row in invites})
     if invites:
         answer_form(event, invites)
+
+
+def planned_media_lines(event, planned: list[planned_media.PlannedOutlet],
+                        may_invite: bool) -> None:
+    """List the outlets named in the booking's 邀请媒体 text, each with its invitation state.
+    An outlet without a contact gets a button that registers and invites it."""
+    if not planned:
+        return
+    st.markdown(f"**{t('event_page3.planned_header')}**")
+    st.caption(t("event_page3.planned_intro"))
+    for outlet in planned:
+        if outlet.invite_status:
+            state = t("event_page3.planned_invited",
+                      status=ui.label("media.status", outlet.invite_status))
+        elif outlet.contact_ids:
+            state = t("event_page3.planned_contact", count=len(outlet.contact_ids))
+            if may_invite:
+                state += t("event_page3.planned_contact_hint")
+        else:
+            state = t("event_page3.planned_no_contact")
+        name_col, button_col = st.columns([3, 1])
+        name_col.markdown(f"{ui.escape_md(outlet.name)}：{state}")
+        if may_invite and not outlet.contact_ids and not outlet.invite_status and \
+                button_col.button(t("event_page3.register_invite"),
+                                  key=f"events_planned_{event.id}_{outlet.name}"):
+            register_outlet(event, outlet.name)
+
+
+def register_outlet(event, outlet: str) -> None:
+    done = ui.run_action(lambda s, a: planned_media.register_and_invite(
+        s, actor=a, event_id=event.id, outlet=outlet))
+    if done is not None:
+        ui.flash(t("event_page3.registered", outlet=ui.escape_md(inside_quotes(outlet))))
+        st.rerun()
 
 
 def invite_form(event, contacts: list[media.ContactView], invited: set[int]) -> None:
@@ -533,7 +608,6 @@ def upload_form(event, found: list[event_files.AttachmentInfo]) -> None:
     # upload_max_mb, so an oversize file reaches event_files.attach, which refuses it with
     # a message naming its size and the limit.
     upload = st.file_uploader(t("event_page2.upload"), key=f"events_upload_{event.id}",
-                              type=event_files.allowed_extensions(),
                               help=t("event_page2.upload_help",
                                      types="、".join(event_files.allowed_extensions()),
                                      limit_mb=get_settings().upload_max_mb))

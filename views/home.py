@@ -5,7 +5,7 @@ import streamlit as st
 import ui
 from planner.i18n import t
 from planner.models import Role
-from planner.services import drafts, events, policies, seed
+from planner.services import drafts, event_queue, events, policies, seed
 from planner.timeutil import format_office
 
 st.title(t("app.title"))
@@ -35,16 +35,22 @@ with ui.db_session() as session:
     policy_rows = policies.list_policies(session)
     draft_rows = drafts.list_drafts(session, actor=ui.current_actor(session))
     event_rows = events.list_events(session)
+    upcoming = event_queue.upcoming_events(session)
 
 col_policies, col_drafts, col_events = st.columns(3)
 col_policies.metric(t("home.metric_policies"), len(policy_rows))
 col_drafts.metric(t("home.metric_drafts"), len(draft_rows))
 col_events.metric(t("home.metric_events"), len(event_rows))
 
+# 近期活动 lists what is still ahead (not yet ended), soonest first: the 工作台 is for
+# planning the next days, and past events are on the 新闻发布活动 page. Cancelled ones stay,
+# marked, so that no one prepares for them.
 st.subheader(t("home.recent_events"))
-for event in event_rows[:5]:
+if not upcoming:
+    st.caption(t("home.no_upcoming_events"))
+for event in upcoming:
     st.markdown(f"- {format_office(event.starts_at)} · {ui.label('event.kind', event.kind)} · "
-                f"{ui.escape_md(event.topic)}")
+                f"{ui.escape_md(event.topic)} · {ui.label('event.status', event.status)}")
 
 st.subheader(t("home.recent_drafts"))
 for draft in draft_rows[:5]:

@@ -7,6 +7,7 @@ but 厅办公室 and 新闻发言人, who also add, change, deactivate and impor
 import streamlit as st
 
 import ui
+from planner.config import get_settings
 from planner.i18n import t
 from planner.models import Role
 from planner.services import media
@@ -62,10 +63,11 @@ def add_section() -> None:
 def import_section() -> None:
     with st.expander(t("media_page.import_header")):
         st.caption(t("media_page.import_help"))
-        # No max_upload_size: media.import_contacts checks upload_max_mb itself and names
-        # the file's size and the limit in Chinese.
-        upload = st.file_uploader(t("media_page.import_file"), type=["csv", "txt", "xlsx"],
-                                  key="media_import_file")
+        # No max_upload_size and no type filter: media.import_contacts checks upload_max_mb
+        # and the extension itself and names the file and the fix in Chinese.
+        upload = st.file_uploader(t("media_page.import_file"), key="media_import_file",
+                                  help=t("upload.help", types=".csv、.txt、.xlsx",
+                                         limit_mb=get_settings().upload_max_mb))
         if upload is None or not st.button(t("media_page.import_button"),
                                            key="media_import_button"):
             return

@@ -9,6 +9,7 @@ import streamlit as st
 import downloads
 import ui
 from planner import opinion_import, reports
+from planner.config import get_settings
 from planner.i18n import inside_quotes, t
 from planner.models import (OpinionNature, OpinionRisk, OpinionSeverity,
                             OpinionSource, OpinionStatus, OpinionTrend, ResponseKind, Role)
@@ -312,8 +313,10 @@ def save_new(data: opinions.OpinionInput, *, allow_duplicate: bool) -> None:
 
 def import_view() -> None:
     st.caption(t("opinion_page.import_help"))
-    upload = st.file_uploader(t("opinion_page.import_file"), type=["csv", "txt", "xlsx"],
-                              key="opinions_import_file")
+    # No type filter: opinion_import names a file of another type and the fix in Chinese.
+    upload = st.file_uploader(t("opinion_page.import_file"), key="opinions_import_file",
+                              help=t("upload.help", types=".csv、.txt、.xlsx",
+                                     limit_mb=get_settings().upload_max_mb))
     if upload is not None and st.button(t("opinion_page.preview"), key="opinions_preview"):
         data = upload.getvalue()
         st.session_state[PREVIEW_KEY] = ui.run_action(lambda s, a: opinion_import.preview(

@@ -7,6 +7,7 @@ import streamlit as st
 
 import ui
 from planner import diffing
+from planner.config import get_settings
 from planner.documents.structure import ParsedPolicy, ParsedSection
 from planner.i18n import inside_book_marks, inside_quotes, t
 from planner.models import Disclosure, DraftKind
@@ -25,6 +26,12 @@ HEADER_LABELS = {"title": "policy_page.field_title", "doc_number": "policy_page.
                  "issue_date": "policy_page.field_date"}
 
 st.title(t("nav.policies"))
+
+
+def upload_help() -> str:
+    # No type filter on the uploaders: Streamlit would reject a .docm or .doc in the browser
+    # with only a red icon, while policies.parse_upload names the file and the fix.
+    return t("policy_page.upload_help", limit_mb=get_settings().upload_max_mb)
 
 
 # A preview of thousands of headings freezes the browser, so only the first ones are drawn.
@@ -139,9 +146,8 @@ def revision_input(policy_id: int, title: str) -> None:
     st.caption(t("policy_revision_page.intro", title=ui.escape_md(inside_book_marks(title))))
     upload_tab, paste_tab = st.tabs([t("policy_page.tab_upload"), t("policy_page.tab_paste")])
     with upload_tab:
-        uploaded = st.file_uploader(t("policy_revision_page.upload_label"), type=["docx", "txt"],
-                                    key="policies_revise_upload",
-                                    help=t("policy_page.upload_help"))
+        uploaded = st.file_uploader(t("policy_revision_page.upload_label"),
+                                    key="policies_revise_upload", help=upload_help())
         if uploaded is not None and st.button(t("policy_revision_page.parse"),
                                               key="policies_revise_parse_upload"):
             result = ui.run_action(lambda s, a: policies.parse_upload(uploaded.name,
@@ -213,7 +219,8 @@ def show_preview(preview: policies.RevisionPreview) -> None:
 def revision_summary(result: policies.RevisionResult) -> dict:
     """Return what the page shows after a revision as plain values for the session state."""
     return {"gaps": [(gap.title, gap.missing) for gap in result.citation_gaps],
-            "entries": [entry.question for entry in result.library_entries]}
+            "entries": [entry.question for entry in result.library_entries],
+            "hidden_gaps": result.hidden_gaps, "hidden_entries": result.hidden_entries}
 
 
 def show_revision_result(policy_id: int) -> None:
@@ -223,17 +230,23 @@ def show_revision_result(policy_id: int) -> None:
     if stored is None or stored[0] != policy_id:
         return
     summary = stored[1]
-    if summary["gaps"]:
+    if summary["gaps"] or summary["hidden_gaps"]:
         lines = [t("policy_revision_page.gap", title=ui.escape_md(inside_quotes(title)),
                    paths="、".join(ui.escape_md(path) for path in paths))
                  for title, paths in summary["gaps"]]
+        if summary["hidden_gaps"]:
+            lines.append(t("policy_revision_page.hidden_gaps", count=summary["hidden_gaps"]))
         st.warning("  \n".join([t("policy_revision_page.gaps_header"), *lines]))
     else:
         st.success(t("policy_revision_page.no_gaps"))
-    if summary["entries"]:
+    total_entries = len(summary["entries"]) + summary["hidden_entries"]
+    if total_entries:
         lines = [f"- {ui.escape_md(question)}" for question in summary["entries"]]
-        st.warning("\n".join([t("policy_revision_page.entries_header",
-                                  count=len(summary["entries"])), "", *lines]))
+        if summary["hidden_entries"]:
+            hidden = t("policy_revision_page.hidden_entries", count=summary["hidden_entries"])
+            lines.append(f"- {hidden}")
+        st.warning("\n".join([t("policy_revision_page.entries_header", count=total_entries),
+                              "", *lines]))
     if st.button(t("policy_revision_page.dismiss"), key="policies_revision_dismiss"):
         st.session_state.pop(RESULT_KEY, None)
         st.rerun()
@@ -269,8 +282,8 @@ def show_revisions(policy_id: int) -> None:
 st.subheader(t("policy_page.import_header"))
 upload_tab, paste_tab = st.tabs([t("policy_page.tab_upload"), t("policy_page.tab_paste")])
 with upload_tab:
-    uploaded = st.file_uploader(t("policy_page.upload_label"), type=["docx", "txt"],
-                                key="policies_upload", help=t("policy_page.upload_help"))
+    uploaded = st.file_uploader(t("policy_page.upload_label"), key="policies_upload",
+                                help=upload_help())
     if uploaded is not None and st.button(t("policy_page.parse"), key="policies_parse_upload"):
         st.session_state.pop(PENDING_KEY, None)
         result = ui.run_action(lambda s, a: policies.parse_upload(uploaded.name,
@@ -319,9 +332,9 @@ if not rows:
     st.stop()
 
 ids = [row.id for row in rows]
-titles = {row.id: row.title for row in rows}
+labels = {row.id: policies.option_label(row) for row in rows}
 selected_default = st.session_state.get("policies_selected")
-policy_id = st.selectbox(t("policy_page.select"), ids, format_func=titles.get,
+policy_id = st.selectbox(t("policy_page.select"), ids, format_func=labels.get,
                          index=ids.index(selected_default) if selected_default in ids else 0,
                          key="policies_select_box")
 

@@ -1,16 +1,18 @@
 """我的待办: the drafts waiting for the signed-in user at each review level, oldest first,
-with how long they have waited, the user's own drafts that came back (退回), and the
-sections assigned to the user for co-editing (分配给我的段落)."""
+with how long they have waited, the 已审发 drafts the user may release (待发布), the
+user's own drafts that came back (退回), the press events waiting for the user's 批准 or
+another step of their cycle, and the sections assigned to the user for co-editing
+(分配给我的段落)."""
 
 import streamlit as st
 
 import ui
 from planner.i18n import inside_book_marks, t
 from planner.models import ReviewLevel
-from planner.services import coedit, review
+from planner.services import coedit, event_queue, review
 from planner.timeutil import format_office
 
-GROUPS = [ReviewLevel.FIRST, ReviewLevel.SECOND, ReviewLevel.FINAL, None]
+LEVELS = [ReviewLevel.FIRST, ReviewLevel.SECOND, ReviewLevel.FINAL]
 
 st.title(t("nav.queue"))
 
@@ -44,11 +46,47 @@ assigned = ui.run_action(lambda session, actor: coedit.assigned_sections(session
 if assigned:
     show_assigned(assigned)
 
+
+
+def show_events(waiting: list[event_queue.EventQueueItem]) -> None:
+    """Events waiting for 批准, then those waiting for another step, with a way to open one."""
+    approving = [item for item in waiting if item.action == event_queue.Action.APPROVE]
+    other = [item for item in waiting if item.action != event_queue.Action.APPROVE]
+    for group, key in ((approving, "queue_page.group_event_approve"),
+                       (other, "queue_page.group_event_other")):
+        if group:
+            st.subheader(t(key, count=len(group)))
+            st.dataframe([{
+                t("queue_page.col_event"): item.topic,
+                t("queue_page.col_kind"): ui.label("event.kind", item.kind),
+                t("queue_page.col_event_status"): ui.label("event.status", item.status),
+                t("queue_page.col_starts"): format_office(item.starts_at),
+                t("queue_page.col_step"): ui.label("event_flow.action", item.action),
+            } for item in group], hide_index=True, width="stretch")
+
+    choices = {item.event_id: item for item in waiting}
+    picked = st.selectbox(t("queue_page.event_open_label"), list(choices),
+                          format_func=lambda event_id: t(
+                              "queue_page.event_choice", topic=choices[event_id].topic,
+                              step=ui.label("event_flow.action", choices[event_id].action)),
+                          key="queue_event_pick")
+    if st.button(t("queue_page.open_event"), key="queue_open_event"):
+        st.session_state["events_selected"] = picked
+        st.switch_page("views/events.py")
+    st.divider()
+
+
+waiting_events = ui.run_action(lambda session, actor: event_queue.events_for(session,
+                                                                             actor=actor))
+if waiting_events:
+    show_events(waiting_events)
+
 items = ui.run_action(lambda session, actor: review.queue_for(session, actor=actor))
 if items is None:
     st.stop()
 if not items:
-    st.info(t("queue_page.empty"))
+    if not waiting_events:
+        st.info(t("queue_page.empty"))
     st.stop()
 
 
@@ -59,33 +97,46 @@ def rows(group: list[review.QueueItem]) -> list[dict]:
         t("queue_page.col_unit"): item.unit_name,
         t("queue_page.col_since"): format_office(item.waiting_since),
         t("queue_page.col_age"): review.format_age(item.age),
-        **({t("queue_page.col_reason"): item.note} if item.level is None else {}),
+        **({t("queue_page.col_reason"): item.note} if item.returned else {}),
     } for item in group]
 
 
-for level in GROUPS:
-    group = [item for item in items if item.level == level]
-    if not group:
-        continue
-    heading = (t("queue_page.group_returned", count=len(group)) if level is None
-               else t("queue_page.group_level", level=ui.label("review.level", level),
-                      count=len(group)))
-    st.subheader(heading)
-    st.dataframe(rows(group), hide_index=True, width="stretch")
+def show_group(group: list[review.QueueItem], heading_key: str, **values) -> None:
+    if group:
+        st.subheader(t(heading_key, count=len(group), **values))
+        st.dataframe(rows(group), hide_index=True, width="stretch")
+
+
+for level in LEVELS:
+    show_group([item for item in items if item.level == level], "queue_page.group_level",
+               level=ui.label("review.level", level))
+show_group([item for item in items if item.to_release], "queue_page.group_release")
+show_group([item for item in items if item.returned], "queue_page.group_returned")
+
+
+def waiting_for(item: review.QueueItem) -> str:
+    if item.returned:
+        return t("queue_page.returned")
+    if item.to_release:
+        return t("queue_page.to_release")
+    return ui.label("review.level", item.level)
+
 
 st.divider()
 choices = {item.draft_id: item for item in items}
 names = {draft_id: t("queue_page.choice", title=item.title, age=review.format_age(item.age),
-                     what=t("queue_page.returned") if item.level is None
-                     else ui.label("review.level", item.level))
+                     what=waiting_for(item))
          for draft_id, item in choices.items()}
 picked = st.selectbox(t("queue_page.open_label"), list(choices), format_func=names.get,
                       key="queue_pick")
-returned = choices[picked].level is None
-if st.button(t("queue_page.open_returned") if returned else t("queue_page.open_review"),
-             key="queue_open", type="primary"):
-    # A returned draft is corrected on the editing page; the rest are decided on 稿件审查.
-    if returned:
+on_drafts_page = choices[picked].level is None
+open_label = (t("queue_page.open_returned") if choices[picked].returned
+              else t("queue_page.open_release") if choices[picked].to_release
+              else t("queue_page.open_review"))
+if st.button(open_label, key="queue_open", type="primary"):
+    # A returned draft is corrected and an approved one released on the editing page; the
+    # rest are decided on 稿件审查.
+    if on_drafts_page:
         st.session_state["drafts_selected"] = picked
         st.switch_page("views/drafts.py")
     st.session_state["review_selected"] = picked

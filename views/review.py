@@ -9,6 +9,7 @@ from planner import diffing
 from planner.i18n import inside_quotes, t
 from planner.services import coedit, drafts, review
 from planner.timeutil import format_office
+from widgets import next_actors
 
 FLASH_KEY = "review_flash"
 
@@ -17,7 +18,7 @@ if FLASH_KEY in st.session_state:
     st.success(st.session_state.pop(FLASH_KEY))
 
 queue = ui.run_action(lambda session, actor: [item for item in review.queue_for(
-    session, actor=actor) if item.level is not None])
+    session, actor=actor) if item.level is not None])   # not 待发布 or 退回
 if queue is None:
     st.stop()
 names = {item.draft_id: t("review_page.choice", title=item.title,
@@ -55,6 +56,7 @@ def load(session, actor):
         "decisions": review.decisions(session, draft_id),
         "baseline": review.diff_baseline(session, draft_id),
         "steps": review.available_steps(session, actor=actor, draft_id=draft_id),
+        "next": review.next_actors(session, draft_id=draft_id),
         "may_export_record": review.may_read_record(session, actor=actor, draft_id=draft_id),
         "open_comments": coedit.list_comments(session, draft_id, open_only=True),
     }
@@ -184,6 +186,7 @@ st.divider()
 steps = view["steps"]
 if review.Step.APPROVE not in steps:
     st.info(t("review_page.not_yours", status=ui.label("draft.status", draft.status)))
+    next_actors.show(view["next"])
     st.stop()
 
 level = review.transition_for(review.Step.APPROVE, draft).level

@@ -14,12 +14,12 @@ import re
 import streamlit as st
 
 import ui
+from planner.config import get_settings
 from planner.i18n import inside_quotes, t
 from planner.services import review, roundtrip
 from planner.services.roundtrip import ImportReport, SectionReport, SectionStatus
 
 REPORT_PREFIX = "roundtrip_report_"   # + draft id: (file id, ImportReport) of the last import
-DOCX_TYPES = ["docx"]
 
 
 def render_import(draft) -> None:
@@ -30,7 +30,10 @@ def render_import(draft) -> None:
     report = _kept_report(report_key, upload_key)
     with st.expander(t("roundtrip.widget.header"), expanded=report is not None):
         st.caption(t("roundtrip.widget.help"))
-        upload = st.file_uploader(t("roundtrip.widget.file"), type=DOCX_TYPES, key=upload_key)
+        # No type filter: roundtrip names a .docm, .doc or other file and the fix in Chinese.
+        upload = st.file_uploader(t("roundtrip.widget.file"), key=upload_key,
+                                  help=t("upload.help", types=".docx",
+                                         limit_mb=get_settings().upload_max_mb))
         confirm_reset = _confirm_reset(draft)
         clicked = st.button(t("roundtrip.widget.import"), key=f"roundtrip_import_{draft.id}",
                             disabled=upload is None)

@@ -24,11 +24,11 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from planner.csvsafe import csv_bytes
-from planner.errors import InvalidInput
+from planner.errors import InvalidInput, PermissionDenied
 from planner.filenames import safe_filename
 from planner.i18n import has_key, t
 from planner.models import AuditEntry, AuditHead, Role, Unit, User
-from planner.permissions import require
+from planner.permissions import probing, require
 from planner.timeutil import combine_office, now_utc, to_office
 
 logger = logging.getLogger(__name__)
@@ -247,6 +247,17 @@ def _or_dash(value: int | None) -> str:
 
 
 # --- reading (管理员 and 厅办公室 only) -----------------------------------------------------
+
+def may_read(session: Session, *, actor: User) -> bool:
+    """Tell whether `actor` may read and export the trail, so the navigation offers the
+    审计记录 page only to them; query and export check again."""
+    try:
+        with probing():
+            require(session, actor, "read_audit", READ_ROLES)
+    except PermissionDenied:
+        return False
+    return True
+
 
 def query(session: Session, *, actor: User, user_id: int | None = None,
           unit_id: int | None = None, entity: str | None = None,

@@ -36,6 +36,7 @@ CREATOR_ROLES = {Role.DRAFTER, Role.GENERAL_OFFICE}
 EVENT_DOCUMENT_KINDS = {DraftKind.PRESS_PLAN, DraftKind.PRESS_RELEASE, DraftKind.ANSWER_BRIEF,
                         DraftKind.EVENT_PREVIEW, DraftKind.TRANSCRIPT, DraftKind.ACTIVITY_INFO}
 MAX_DISCLOSURE_TEXT = 2000
+MAX_TITLE_LENGTH = 300   # characters; the draft.title column
 
 
 def create_from_policy(session: Session, *, actor: User, policy_id: int, kind: DraftKind,
@@ -50,6 +51,9 @@ def create_from_policy(session: Session, *, actor: User, policy_id: int, kind: D
     disclosure = _check_disclosure(disclosure, disclosure_reason, disclosure_basis)
     parsed = policies.load_parsed(session, policy_id)
     document = PREFILL_BUILDERS[DraftKind(kind)](parsed)
+    if len(document.title) > MAX_TITLE_LENGTH:
+        raise InvalidInput("draft.generated_title_too_long", length=len(document.title),
+                           limit=MAX_TITLE_LENGTH)
 
     draft = Draft(kind=kind, title=document.title, policy_id=policy_id, disclosure=disclosure,
                   disclosure_reason=disclosure_reason.strip(),
@@ -123,6 +127,9 @@ def rename(session: Session, *, actor: User, draft_id: int, title: str,
     _require_details_editor(session, actor, draft, "rename_draft")
     if not title.strip():
         raise InvalidInput("draft.title_missing")
+    if len(title.strip()) > MAX_TITLE_LENGTH:
+        raise InvalidInput("draft.title_too_long", length=len(title.strip()),
+                           limit=MAX_TITLE_LENGTH)
     if title.strip() == draft.title:
         return draft
 

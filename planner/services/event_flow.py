@@ -28,8 +28,9 @@ Rules on top of the table:
   METHOD:CANCEL (planner.services.events.invite).
 """
 
+import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -40,7 +41,8 @@ from planner import deadlines as rules
 from planner.errors import Conflict, InvalidInput, PermissionDenied, PlannerError
 from planner.i18n import inside_quotes, t
 from planner.models import (Draft, DraftRelease, EventDocument, EventDraftLink, EventKind,
-                            EventStatus, EventStatusChange, PressEvent, Role, User)
+                            EventStatus, EventStatusChange, PressEvent, Role, RoleAssignment,
+                            User)
 from planner.permissions import probing, require
 from planner.services import audit, deadlines, interviews
 from planner.services.events import (EVENT_APPROVERS, EVENT_ORGANISERS, as_utc, check_times,
@@ -112,16 +114,20 @@ class HistoryRow:
     new_ends_at: datetime | None = None
     changed_fields: tuple[str, ...] = ()   # an edit's fields, events.EDIT_FIELDS names
     invite_raised: bool = False            # the edit raised the invite's SEQUENCE
+    # An edit's values before and after, by field. Rows written before values were stored
+    # have none, and draft_ids never has any because a draft's title may be withheld.
+    values: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def change(self) -> str:
         """What the step changed, as the history shows it, else "".
 
         改期 and 延期 show the times before → after, with the end times where the end was
-        recorded. 修改活动信息 shows the changed fields, with a note when the invite changed.
+        recorded. 修改活动信息 shows each changed field, with its value before → after where
+        the row stores it, and a note when the invite changed.
         """
         if self.changed_fields:
-            fields = "、".join(t(f"event_flow.field.{name}") for name in self.changed_fields)
+            fields = "；".join(self._field_change(name) for name in self.changed_fields)
             return fields + t("event_flow.invite_raised") if self.invite_raised else fields
         if self.old_starts_at is None:
             return ""
@@ -129,6 +135,29 @@ class HistoryRow:
             return f"{format_office(self.old_starts_at)} → {format_office(self.new_starts_at)}"
         return f"{_time_span(self.old_starts_at, self.old_ends_at)} → " \
                f"{_time_span(self.new_starts_at, self.new_ends_at)}"
+
+
+    def _field_change(self, name: str) -> str:
+        label = t(f"event_flow.field.{name}")
+        if name not in self.values:
+            return label
+        before, after = (_shown_value(name, value) for value in self.values[name])
+        return t("event_history.field_change", field=label, before=before, after=after)
+
+
+# An edit's value longer than this is cut in the history, which is a table cell.
+SHOWN_VALUE_LIMIT = 40
+
+
+def _shown_value(name: str, value: str) -> str:
+    if not value:
+        return t("event_history.empty_value")
+    if name == "kind":
+        return t(f"event.kind.{value}")
+    text = "；".join(line.strip() for line in value.splitlines() if line.strip())
+    if len(text) > SHOWN_VALUE_LIMIT:
+        return text[:SHOWN_VALUE_LIMIT] + "…"
+    return text
 
 
 @dataclass(frozen=True)
@@ -272,14 +301,22 @@ INVITE_RAISED_MARK = "sequence"
 
 
 def record_edit(session: Session, *, actor: User, event: PressEvent,
-                fields: list[str], invite_raised: bool = False) -> None:
+                fields: list[str], invite_raised: bool = False,
+                values: dict[str, tuple[str, str]] | None = None) -> None:
     """Write the 修改活动信息 row of an edit that changed `fields` (events.EDIT_FIELDS),
-    marked when the edit raised the invite's SEQUENCE without a 改期 row saying so."""
-    stored = [*fields, INVITE_RAISED_MARK] if invite_raised else fields
+    marked when the edit raised the invite's SEQUENCE without a 改期 row saying so.
+
+    changed_fields stores JSON: {"fields": [...], "values": {name: [before, after]},
+    "sequence": bool}. Rows written before it hold the names comma-separated, followed by
+    "sequence" when the invite changed; history reads both.
+    """
+    stored = {"fields": list(fields), "values": {name: list(pair) for name, pair
+                                                 in (values or {}).items()},
+              INVITE_RAISED_MARK: invite_raised}
     session.add(EventStatusChange(event_id=event.id, action=Action.EDIT,
                                   from_status=event.status, to_status=event.status,
-                                  changed_fields=",".join(stored), actor_id=actor.id,
-                                  at=now_utc()))
+                                  changed_fields=json.dumps(stored, ensure_ascii=False),
+                                  actor_id=actor.id, at=now_utc()))
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -349,14 +386,62 @@ def history(session: Session, event_id: int) -> list[HistoryRow]:
                        to_status=change.to_status, reason=change.reason,
                        old_starts_at=change.old_starts_at, new_starts_at=change.new_starts_at,
                        actor_name=name or "—", at=change.at, old_ends_at=change.old_ends_at,
-                       new_ends_at=change.new_ends_at,
-                       changed_fields=_edit_fields(change.changed_fields),
-                       invite_raised=INVITE_RAISED_MARK in change.changed_fields.split(","))
+                       new_ends_at=change.new_ends_at, **_edit_record(change.changed_fields))
             for change, name in rows]
 
 
-def _edit_fields(stored: str) -> tuple[str, ...]:
-    return tuple(name for name in stored.split(",") if name and name != INVITE_RAISED_MARK)
+def _edit_record(stored: str) -> dict:
+    """Read an edit's changed_fields, JSON or the older comma-separated names."""
+    if stored.startswith("{"):
+        data = json.loads(stored)
+        return {"changed_fields": tuple(data.get("fields", ())),
+                "invite_raised": bool(data.get(INVITE_RAISED_MARK)),
+                "values": {name: (str(pair[0]), str(pair[1]))
+                           for name, pair in data.get("values", {}).items()}}
+    names = stored.split(",")
+    return {"changed_fields": tuple(name for name in names
+                                    if name and name != INVITE_RAISED_MARK),
+            "invite_raised": INVITE_RAISED_MARK in names}
+
+
+def approvers(session: Session, event: PressEvent) -> list[User]:
+    """Return the active 单位负责人 who may approve (批准) the event, by name: everyone who
+    has the role in any unit, except the person who booked it (rule_error)."""
+    holders = select(RoleAssignment.user_id).where(
+        RoleAssignment.role.in_([str(role) for role in _APPROVERS]))
+    query = select(User).where(User.id.in_(holders), User.is_active).order_by(
+        User.display_name, User.id)
+    if event.created_by is not None:
+        query = query.where(User.id != event.created_by)
+    return list(session.exec(query))
+
+
+@dataclass(frozen=True)
+class Closure:
+    """The closing step of an event that is 已归档 or 已取消, from its last history row."""
+
+    status: EventStatus
+    at: datetime
+    actor_name: str
+    reason: str       # the cancel reason, or the reason for archiving without the drafts
+
+
+def closure(session: Session, event: PressEvent) -> Closure | None:
+    """Return how the event was archived or cancelled, or None while it is open."""
+    closing = {_S.ARCHIVED: Action.ARCHIVE, _S.CANCELLED: Action.CANCEL}.get(event.status)
+    if closing is None:
+        return None
+    row = session.exec(select(EventStatusChange, User.display_name)
+                       .join(User, User.id == EventStatusChange.actor_id, isouter=True)
+                       .where(EventStatusChange.event_id == event.id,
+                              EventStatusChange.action == closing)
+                       .order_by(EventStatusChange.id.desc())).first()
+    if row is None:
+        return Closure(status=EventStatus(event.status), at=event.updated_at, actor_name="—",
+                       reason=event.cancel_reason)
+    change, name = row
+    return Closure(status=EventStatus(event.status), at=change.at, actor_name=name or "—",
+                   reason=change.reason)
 
 
 def needs_transcript(event: PressEvent) -> bool:

@@ -172,7 +172,8 @@ def update_event(session: Session, *, actor: User, event_id: int, data: EventInp
                                                           data.draft_ids))
     before = (as_utc(event.starts_at), as_utc(event.ends_at))
     moved = before != (as_utc(data.starts_at), as_utc(data.ends_at))
-    changed = changed_fields(input_from_event(session, event), data)
+    previous = input_from_event(session, event)
+    changed = changed_fields(previous, data)
     invite_changed = moved or any(name in INVITE_FIELDS for name in changed)
     _apply(event, data)
     if invite_changed:
@@ -188,7 +189,8 @@ def update_event(session: Session, *, actor: User, event_id: int, data: EventInp
     if changed:
         # A 改期 row already records the invite change, so only an edit without one marks it.
         event_flow.record_edit(session, actor=actor, event=event, fields=changed,
-                               invite_raised=invite_changed and not moved)
+                               invite_raised=invite_changed and not moved,
+                               values=edit_values(session, previous, data, changed))
     audit.record(session, actor=actor, action="event.update", entity="press_event",
                  entity_id=event.id, detail={"rescheduled": moved, "sequence": event.sequence,
                                              "changed": changed})
@@ -215,6 +217,22 @@ def changed_fields(before: EventInput, after: EventInput) -> list[str]:
         return sorted(value) if isinstance(value, list) else value
 
     return [name for name in EDIT_FIELDS if saved(before, name) != saved(after, name)]
+
+
+def edit_values(session: Session, before: EventInput, after: EventInput,
+                names: list[str]) -> dict[str, tuple[str, str]]:
+    """Return the before and after text of each changed field for the history: a policy
+    by its title, the rest as saved. Linked drafts are left out, because a 不公开 draft's
+    title is withheld from some readers of the history."""
+    def shown(data: EventInput, name: str) -> str:
+        value = getattr(data, name)
+        if name == "policy_id":
+            policy = session.get(Policy, value) if value is not None else None
+            return policy.title if policy is not None else ""
+        return str(value).strip()
+
+    return {name: (shown(before, name), shown(after, name)) for name in names
+            if name != "draft_ids"}
 
 
 def input_from_event(session: Session, event: PressEvent) -> EventInput:

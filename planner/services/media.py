@@ -15,6 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import PurePath
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
@@ -37,6 +38,7 @@ CONTACT_KEEPERS = {Role.GENERAL_OFFICE, Role.SPOKESPERSON}
 OPEN_EVENT = {EventStatus.PLANNING, EventStatus.APPROVED, EventStatus.ANNOUNCED}
 MAX_OUTLET, MAX_REPORTER, MAX_PHONE, MAX_EMAIL = 200, 100, 64, 254
 MAX_IMPORT_ROWS = 2000
+IMPORT_EXTENSIONS = (".csv", ".txt", ".xlsx")   # what opinion_import.read_table reads
 _PHONE = re.compile(r"^\+?[\d\s()（）-]{7,}$")
 _EMAIL = re.compile(r"^[\w.!#$&'*+/=^`{|}~-]+@[\w-]+(\.[\w-]+)+$")
 # Column headings of an import file: 媒体, 记者, 电话, 邮箱, 备注 (and common variants).
@@ -172,6 +174,7 @@ def import_contacts(session: Session, *, actor: User, file_name: str,
     listed; the others are saved."""
     require(session, actor, "media_contacts", CONTACT_KEEPERS)
     _check_import_size(file_name, data)
+    _check_import_type(file_name)
     _, table = read_table(file_name, data)
     columns = _import_columns(file_name, table[0][1])
     if len(table) - 1 > MAX_IMPORT_ROWS:
@@ -199,6 +202,15 @@ def import_contacts(session: Session, *, actor: User, file_name: str,
     logger.info("media contacts imported from %s: %d created, %d skipped", file_name,
                 created, len(skipped))
     return ImportResult(created=created, skipped=skipped)
+
+
+def _check_import_type(file_name: str) -> None:
+    # read_table rejects other types too, but its message sends the user to the opinion
+    # monitoring service, which is not where a contact list comes from.
+    extension = PurePath(file_name).suffix.lower()
+    if extension not in IMPORT_EXTENSIONS:
+        raise InvalidInput("media.import_unsupported", name=inside_quotes(file_name),
+                           ext=extension or t("opinion_import.no_extension"))
 
 
 def _check_import_size(file_name: str, data: bytes) -> None:

@@ -17,12 +17,12 @@ from planner.documents.parsing import parse_policy_lines, parse_policy_text
 from planner.documents.reading import read_policy_file
 from planner.documents.structure import ParsedPolicy, ParsedSection
 from planner.errors import Conflict, InvalidInput, NotFound
-from planner.i18n import inside_book_marks, inside_quotes
+from planner.i18n import inside_book_marks, inside_quotes, t
 from planner.models import (AnswerLibraryEntry, Draft, DraftSection, Policy, PolicyRevision,
                             PolicySection, Role, User)
 from planner.permissions import require
-from planner.services import audit, deadlines
-from planner.timeutil import now_utc
+from planner.services import audit, deadlines, draft_access
+from planner.timeutil import format_cn_date, now_utc
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +117,25 @@ def get_policy(session: Session, policy_id: int) -> Policy:
 
 def list_policies(session: Session) -> list[Policy]:
     return list(session.exec(select(Policy).order_by(Policy.created_at.desc(), Policy.id.desc())))
+
+
+def option_label(policy: Policy) -> str:
+    """Return the policy's title followed by its 发文字号, 成文日期 and 编号 (id), so that
+    two policies with the same title differ in a selector."""
+    details = [policy.doc_number]
+    if policy.issue_date is not None:
+        details.append(format_cn_date(policy.issue_date))
+    details.append(t("policy.option_id", id=policy.id))
+    return t("policy.option_label", title=policy.title,
+             details="　".join(detail for detail in details if detail))
+
+
+def option_labels(session: Session, policy_ids: list[int]) -> dict[int, str]:
+    """Return policy id → option_label for the given ids, in the given order."""
+    rows = {policy.id: policy for policy in
+            session.exec(select(Policy).where(Policy.id.in_(policy_ids)))}
+    return {policy_id: option_label(rows[policy_id]) for policy_id in policy_ids
+            if policy_id in rows}
 
 
 def load_parsed(session: Session, policy_id: int) -> ParsedPolicy:
@@ -261,12 +280,17 @@ class CitationGap:
 
 @dataclass(frozen=True)
 class RevisionResult:
+    """A replaced text and what rests on the old one. The lists hold only the drafts and
+    答问口径库 entries that the reviser may read; the hidden_* fields count the others."""
+
     policy: Policy
     revision: PolicyRevision                     # the replaced text, kept
     old_hash: str
     new_hash: str
     citation_gaps: list[CitationGap]
     library_entries: list[AnswerLibraryEntry] = field(default_factory=list)  # now flagged
+    hidden_gaps: int = 0
+    hidden_entries: int = 0
 
 
 @dataclass(frozen=True)
@@ -307,7 +331,8 @@ def revise_policy(session: Session, *, actor: User, policy_id: int, parsed: Pars
     With `base_hash` (RevisionPreview.base_hash), a policy revised by someone else since
     the preview raises Conflict instead of being replaced unseen. Drafts on the policy
     that cite clauses the new text lacks, and 答问口径库 entries resting on the old text,
-    are returned so the page can name them.
+    are returned so the page can name them. Those that `actor` may not read
+    (draft_access) are only counted, because their titles and questions are withheld.
     """
     require(session, actor, "revise_policy", POLICY_EDITORS)
     policy = _locked_policy(session, policy_id)
@@ -326,6 +351,8 @@ def revise_policy(session: Session, *, actor: User, policy_id: int, parsed: Pars
 
     gaps = _citation_gaps(session, policy_id, linked, cited_before)
     entries = _outdated_entries(session, policy_id, new_hash)
+    readable_gaps = _readable_gaps(session, actor, gaps)
+    readable_entries = _readable_entries(session, actor, entries)
     audit.record(session, actor=actor, action="policy.revise", entity="policy",
                  entity_id=policy.id,
                  detail={"revision": revision.number, "old_hash": old_hash, "new_hash": new_hash,
@@ -334,7 +361,10 @@ def revise_policy(session: Session, *, actor: User, policy_id: int, parsed: Pars
     logger.info("policy %s revised by user %s: revision %s kept, %s drafts cite missing clauses",
                 policy.id, actor.id, revision.number, len(gaps))
     return RevisionResult(policy=policy, revision=revision, old_hash=old_hash,
-                          new_hash=new_hash, citation_gaps=gaps, library_entries=entries)
+                          new_hash=new_hash, citation_gaps=readable_gaps,
+                          library_entries=readable_entries,
+                          hidden_gaps=len(gaps) - len(readable_gaps),
+                          hidden_entries=len(entries) - len(readable_entries))
 
 
 def revisions(session: Session, policy_id: int) -> list[RevisionListing]:
@@ -536,3 +566,18 @@ def _outdated_entries(session: Session, policy_id: int,
                                     AnswerLibraryEntry.policy_hash != "",
                                     AnswerLibraryEntry.policy_hash != new_hash)
                              .order_by(AnswerLibraryEntry.approved_at.desc())))
+
+
+def _readable_gaps(session: Session, actor: User, gaps: list[CitationGap]) -> list[CitationGap]:
+    # A draft's title is part of what a 不公开 or 依申请公开 draft withholds.
+    return [gap for gap in gaps
+            if draft_access.may_read(session, actor=actor,
+                                     draft=session.get(Draft, gap.draft_id))]
+
+
+def _readable_entries(session: Session, actor: User,
+                      entries: list[AnswerLibraryEntry]) -> list[AnswerLibraryEntry]:
+    from planner.services import answer_library   # it imports drafts, which imports this module
+
+    return [entry for entry in entries
+            if answer_library.may_see(session, actor=actor, entry=entry)]

@@ -89,7 +89,8 @@ STEP_OUTCOME = {Step.SUBMIT: ReviewOutcome.SUBMIT, Step.APPROVE: ReviewOutcome.A
 
 @dataclass(frozen=True)
 class QueueItem:
-    """One draft waiting for the user: at a review level, or returned to them (level None)."""
+    """One draft waiting for the user: at a review level, for release (发布, status 已审发,
+    level None), or returned to them (status 退回, level None)."""
 
     draft_id: int
     title: str
@@ -100,6 +101,23 @@ class QueueItem:
     waiting_since: datetime
     age: timedelta
     note: str = ""   # the reason of a return
+
+    @property
+    def returned(self) -> bool:
+        return self.status == _S.RETURNED
+
+    @property
+    def to_release(self) -> bool:
+        return self.status == _S.APPROVED
+
+
+@dataclass(frozen=True)
+class NextActors:
+    """The step a draft waits for and the active people who may take it now."""
+
+    step: Step
+    level: ReviewLevel | None   # the review level; None for 发布
+    names: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -313,7 +331,8 @@ def placeholder_places(session: Session, draft_id: int) -> list[str]:
         fields = [t(f"review_gate.field.{name}") for name in SECTION_TEXT_FIELDS
                   if _holds_marker(getattr(section, name), markers)]
         if fields:
-            heading = " ".join(section.title.split())[:HEADING_LENGTH]
+            heading = " ".join(section.title.split())
+            heading = heading if len(heading) <= HEADING_LENGTH else heading[:HEADING_LENGTH] + "…"
             places.append(t("review_gate.place_section",
                             heading=inside_quotes(heading) if heading
                             else t("review_gate.section_number", number=number),
@@ -388,6 +407,37 @@ def release_rule(session: Session, *, draft_id: int) -> ReleaseRule:
                        any_unit_roles=RELEASE_ANY_UNIT_ROLES, people=tuple(people.values()))
 
 
+def next_actors(session: Session, *, draft_id: int) -> NextActors | None:
+    """Return the step the draft waits for and who may take it now, so its author can
+    see whom to ask: the pending review level and its eligible reviewers, or 发布 and the
+    releasers. None when the draft waits for its author (草稿, 退回) or is released.
+
+    The reviewers are those _require_reviewer accepts now: the level's role (in the
+    drafting unit for 初审 and 审核), neither the author nor the submitter of the round
+    (unless allow_author_first_review allows it at 初审), nor anyone who approved at an
+    earlier level of the round.
+    """
+    draft = _get_draft(session, draft_id)
+    status = DraftStatus(draft.status)
+    if status == _S.APPROVED:
+        return NextActors(step=Step.RELEASE, level=None,
+                          names=release_rule(session, draft_id=draft_id).people)
+    transition = _TABLE.get((Step.APPROVE, status))
+    if transition is None:
+        return None
+
+    in_round = session.exec(select(ReviewDecision)
+                            .where(ReviewDecision.draft_id == draft.id,
+                                   ReviewDecision.review_round == draft.review_round)).all()
+    authors = {draft.created_by} | {d.actor_id for d in in_round
+                                    if d.outcome == ReviewOutcome.SUBMIT}
+    people = _level_candidates(session, draft, transition.level, authors)
+    for decision in in_round:
+        if decision.outcome == ReviewOutcome.APPROVE:
+            people.pop(decision.actor_id, None)
+    return NextActors(step=Step.APPROVE, level=transition.level, names=tuple(people.values()))
+
+
 def _require_no_placeholders(session: Session, draft: Draft, step: Step) -> None:
     places = placeholder_places(session, draft.id)
     if places:
@@ -410,10 +460,17 @@ def _require_reviewers_exist(session: Session, draft: Draft, *, submitter: User)
 def _eligible_reviewers(session: Session, draft: Draft, level: ReviewLevel,
                         submitter: User) -> dict[int, str]:
     # The same people _require_reviewer accepts at the start of a round.
+    return _level_candidates(session, draft, level, {draft.created_by, submitter.id})
+
+
+def _level_candidates(session: Session, draft: Draft, level: ReviewLevel,
+                      authors: set[int | None]) -> dict[int, str]:
+    """Return user id → name of the active holders of the level's role (in the drafting
+    unit where the level is unit-bound), without `authors` unless they may review."""
     unit_id = drafting_unit_id(draft) if level in UNIT_BOUND_LEVELS else None
     people = _role_holders(session, {LEVEL_ROLE[level]}, unit_id)
     if not _author_may_review(level):
-        for excluded in (draft.created_by, submitter.id):
+        for excluded in authors:
             people.pop(excluded, None)
     return people
 
@@ -565,8 +622,9 @@ def available_steps(session: Session, *, actor: User, draft_id: int) -> set[Step
 
 def queue_for(session: Session, *, actor: User, now: datetime | None = None) -> list[QueueItem]:
     """我的待办: drafts waiting for `actor` at each level they can decide, oldest first,
-    then their own drafts that were returned. A fixed handful of queries, whatever the
-    number of drafts (indexes on draft.status, draft.unit_id, review_decision.draft_id)."""
+    then the 已审发 drafts they may release (发布), then their own drafts that were
+    returned. A fixed handful of queries, whatever the number of drafts (indexes on
+    draft.status, draft.unit_id, review_decision.draft_id)."""
     if not actor.is_active:
         return []
     now = now or now_utc()
@@ -579,6 +637,10 @@ def queue_for(session: Session, *, actor: User, now: datetime | None = None) -> 
         if units:
             query = _pending_query(actor, level, units, allow_author)
             items.extend(_queue_item(row, level, now) for row in session.exec(query))
+    release_units = _release_units(actor_roles)
+    if release_units != set():
+        items.extend(_queue_item(row, None, now)
+                     for row in session.exec(_release_query(release_units)))
     items.extend(_queue_item(row, None, now) for row in session.exec(_returned_query(actor)))
     return items
 
@@ -673,10 +735,18 @@ def _require_reviewer(session: Session, actor: User, draft: Draft, level: Review
 
 
 def _require_releaser(session: Session, actor: User, draft: Draft) -> None:
-    if has_any_role(session, actor, set(RELEASE_ANY_UNIT_ROLES)):
+    units = _release_units(roles_of(session, actor)) if actor.is_active else set()
+    if units is None or draft.unit_id in units:
         return
     require(session, actor, "release_draft", set(RELEASE_UNIT_ROLES + RELEASE_ANY_UNIT_ROLES),
             unit_id=drafting_unit_id(draft))
+
+
+def _release_units(actor_roles: set[tuple[Role, int]]) -> set[int] | None:
+    """Return the drafting units whose drafts these roles may release; None for any unit."""
+    if any(role in RELEASE_ANY_UNIT_ROLES for role, _ in actor_roles):
+        return None
+    return {unit_id for role, unit_id in actor_roles if role in RELEASE_UNIT_ROLES}
 
 
 def drafting_unit_id(draft: Draft) -> int:
@@ -736,6 +806,14 @@ def _pending_query(actor: User, level: ReviewLevel, units: set[int], allow_autho
     if not (level == ReviewLevel.FIRST and allow_author):
         query = query.where(or_(Draft.created_by.is_(None), Draft.created_by != actor.id),
                             ~_in_round_by(actor, ReviewOutcome.SUBMIT))
+    return query
+
+
+def _release_query(units: set[int] | None):
+    query = (_queue_columns().where(Draft.status == _S.APPROVED)
+             .order_by(Draft.status_changed_at, Draft.id))
+    if units is not None:
+        query = query.where(Draft.unit_id.in_(sorted(units)))
     return query
 
 

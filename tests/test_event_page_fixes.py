@@ -1,0 +1,356 @@
+"""The 新闻发布活动 page after a new user's test. The list's selector follows a booking.
+Closed events request no further step. The booker is shown who may approve. The booking's
+planned media show on the 媒体 tab. Only readers of the audit trail see 审计记录 in the
+navigation."""
+
+from datetime import timedelta
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from planner.models import EventDraftLink, EventStatus, Role
+from planner.services import event_flow, events, review
+from tests import factories
+from tests.test_browser import alert, open_nav
+from tests.event_setup import AFTER, approved_draft, event_input
+from tests.test_event_pages import (APP, NOW, START, app_db, browser, book, button,  # noqa: F401
+                                    db, event_server, open_page, page, people, stored)
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture skips the browser test with install instructions
+    expect = None
+
+SELECT_BOX = "events_select_box"
+
+
+def fill_booking(app: AppTest, topic: str) -> None:
+    """Fill the booking form for `topic` two days after START, free of every warning."""
+    app.text_input(key="events_new_topic").input(topic)
+    app.date_input(key="events_new_day").set_value((START + timedelta(days=2)).date())
+    app.text_input(key="events_new_venue").input("厅三楼会议室")
+    app.text_input(key="events_new_spokespeople").input("陈静")
+
+
+# --- the selector follows a booking -----------------------------------------------------
+
+def test_booking_moves_selector_to_new_event(db, people):
+    old = book(db, people, topic="旧的发布会", starts_at=START + timedelta(days=5),
+               ends_at=START + timedelta(days=5, hours=1))
+    app = open_page(people.speaker, selected=old.id)
+    assert app.selectbox(key=SELECT_BOX).value == old.id
+
+    fill_booking(app, "新的通气会")
+    button(app, "检查并保存").click().run()
+
+    [new] = [event for event in events.list_events(db) if event.topic == "新的通气会"]
+    box = app.selectbox(key=SELECT_BOX)
+    # set_value makes the browser replace the choice it holds; without it the browser
+    # keeps showing, and on the next rerun sends, the event selected before.
+    assert box.proto.set_value
+    assert box.proto.raw_value == "2026-12-10 10:00 · 新的通气会"
+    assert box.value == new.id
+    assert "新的通气会" in [header.value for header in app.subheader]
+
+
+def test_step_after_booking_lands_on_new_event(db, people):
+    old = book(db, people, topic="旧的发布会", starts_at=START + timedelta(days=5),
+               ends_at=START + timedelta(days=5, hours=1))
+    app = open_page(people.speaker, selected=old.id)
+    fill_booking(app, "新的通气会")
+    button(app, "检查并保存").click().run()
+
+    app.session_state["events_detail_tab"] = "状态"
+    app.run()
+    [new] = [event for event in events.list_events(db) if event.topic == "新的通气会"]
+    app.text_input(key=f"events_cancel_reason_{new.id}").input("议题合并到下周发布会")
+    button(app, "确认取消活动").click().run()
+
+    assert not app.exception
+    assert stored(db, new.id).status == EventStatus.CANCELLED
+    assert stored(db, old.id).status == EventStatus.PLANNING
+    assert app.selectbox(key=SELECT_BOX).value == new.id
+
+
+def test_selector_choice_still_wins(db, people):
+    first = book(db, people, topic="第一场")
+    second = book(db, people, topic="第二场", venue="厅三楼会议室",
+                  starts_at=START + timedelta(days=1), ends_at=START + timedelta(days=1, hours=1))
+    app = open_page(people.speaker, selected=second.id)
+
+    app.selectbox(key=SELECT_BOX).set_value(first.id).run()
+    app.run()
+
+    assert app.selectbox(key=SELECT_BOX).value == first.id
+    assert "第一场" in [header.value for header in app.subheader]
+
+
+@pytest.mark.browser
+@pytest.mark.flaky(reruns=1)
+def test_browser_tab_after_booking_keeps_new_event(page, event_server):
+    server, people = event_server
+    page.goto(server.url)
+    page.get_by_label("用户名", exact=True).fill(people.speaker.username)
+    page.get_by_label("密码", exact=True).fill(factories.TEST_PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    open_nav(page, "新闻发布活动")
+    expect(page.get_by_role("heading", name="春运交通保障新闻发布会")).to_be_visible()
+
+    page.get_by_text("安排新闻发布活动", exact=True).click()
+    page.get_by_label("主题", exact=True).first.fill("国省干线养护通气会")
+    page.get_by_label("地点", exact=True).first.fill("厅三楼会议室")
+    page.get_by_role("button", name="检查并保存", exact=True).click()
+    # The server's clock is not frozen, so a booking on a weekend needs a confirmation.
+    confirm = page.get_by_role("button", name="已知悉以上提示，仍然保存", exact=True)
+    saved = alert(page, "已安排：国省干线养护通气会")
+    expect(confirm.or_(saved)).to_be_visible()
+    if confirm.is_visible():
+        confirm.click()
+    expect(saved).to_be_visible()
+    expect(page.get_by_role("heading", name="国省干线养护通气会")).to_be_visible()
+
+    page.get_by_role("tab", name="状态", exact=True).click()
+    expect(page.get_by_role("tab", name="状态", exact=True)).to_have_attribute(
+        "aria-selected", "true")
+    page.wait_for_timeout(1500)    # the tab's rerun
+
+    expect(page.get_by_role("heading", name="国省干线养护通气会")).to_be_visible()
+    expect(page.get_by_role("heading", name="春运交通保障新闻发布会")).to_have_count(0)
+
+
+# --- 审计记录 in the navigation --------------------------------------------------------
+
+def navigation_of(user) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=30)
+    factories.sign_in_state(app, user)
+    app.run()
+    assert not app.exception
+    return app
+
+
+def test_audit_page_hidden_from_spokesperson(app_db, people):
+    app = navigation_of(people.speaker)
+
+    with pytest.raises(ValueError):
+        app.switch_page("views/audit.py")
+
+
+def test_audit_page_offered_to_general_office(app_db, people):
+    app = navigation_of(people.clerk)
+
+    app.switch_page("views/audit.py").run()
+
+    assert not app.exception
+    assert [title.value for title in app.title] == ["审计记录"]
+    assert not app.error
+
+
+@pytest.mark.parametrize(("roles", "expected"), [
+    ({Role.ADMIN}, True), ({Role.GENERAL_OFFICE}, True), ({Role.SPOKESPERSON}, False),
+    ({Role.DRAFTER}, False), ({Role.UNIT_HEAD}, False), (set(), False)])
+def test_audit_may_read_by_role(db, roles, expected):
+    from planner.services import audit
+    unit = factories.make_unit(db, "厅办公室")
+    user = factories.make_user(db, "someone", unit=unit, roles=roles)
+
+    assert audit.may_read(db, actor=user) is expected
+
+
+# --- closed events ask for no work -----------------------------------------------------
+
+def status_texts(app: AppTest) -> list[str]:
+    return [element.value for element in (*app.info, *app.warning, *app.markdown,
+                                          *app.caption)]
+
+
+def test_archived_with_override_shows_reason(db, people):
+    event = book(db, people)
+    event_flow.approve(db, actor=people.leader, event_id=event.id, now=NOW)
+    event_flow.hold(db, actor=people.speaker, event_id=event.id, now=AFTER)
+    event_flow.archive(db, actor=people.clerk, event_id=event.id, now=AFTER,
+                       override_reason="信息稿由厅网站统一发布")
+    db.commit()
+
+    app = open_page(people.speaker, selected=event.id)
+    texts = status_texts(app)
+
+    assert "活动已归档（2026-12-08 12:00，孙伟），不再办理。归档时部分稿件尚未发布，" \
+           "归档原因：信息稿由厅网站统一发布" in texts
+    assert not [text for text in texts if text.startswith("✗")]
+    assert not [text for text in texts if "没有可办理的步骤" in text]
+
+
+def test_archived_without_override_closed(db, people):
+    event = book(db, people)
+    event_flow.approve(db, actor=people.leader, event_id=event.id, now=NOW)
+    event_flow.hold(db, actor=people.speaker, event_id=event.id, now=AFTER)
+    for role, title in (("transcript", "春运发布会文字实录"),
+                        ("activity_info", "春运发布会重要政务活动信息")):
+        draft_id = approved_draft(db, people, title)
+        db.add(EventDraftLink(event_id=event.id, draft_id=draft_id, role=role))
+        db.commit()
+        review.release(db, actor=people.speaker, draft_id=draft_id)
+    event_flow.archive(db, actor=people.clerk, event_id=event.id, now=AFTER)
+    db.commit()
+
+    texts = status_texts(open_page(people.leader, selected=event.id))
+
+    assert "活动已归档（2026-12-08 12:00，孙伟），不再办理。" in texts
+    assert not [text for text in texts if text.startswith("✗")]
+
+
+def test_cancelled_event_says_closed(db, people):
+    event = book(db, people)
+    event_flow.cancel(db, actor=people.speaker, event_id=event.id, reason="主讲人公务冲突",
+                      now=NOW)
+    db.commit()
+
+    texts = status_texts(open_page(people.leader, selected=event.id))
+
+    assert "活动已取消（2026-12-01 09:00，陈静），不再办理。取消原因：主讲人公务冲突" in texts
+    assert not [text for text in texts if "没有可办理的步骤" in text]
+    assert not [text for text in texts if "待批准" in text]
+
+
+def test_held_event_still_lists_missing_drafts(db, people):
+    event = book(db, people)
+    event_flow.approve(db, actor=people.leader, event_id=event.id, now=NOW)
+    event_flow.hold(db, actor=people.speaker, event_id=event.id, now=AFTER)
+    db.commit()
+
+    texts = status_texts(open_page(people.speaker, selected=event.id))
+
+    assert "✗ 重要政务活动信息尚未起草，请在“文档”标签页起草" in texts
+
+
+# --- who may approve --------------------------------------------------------------------
+
+def test_booker_told_who_approves(db, people):
+    event = book(db, people)
+
+    texts = status_texts(open_page(people.speaker, selected=event.id))
+
+    assert "本活动待批准：须由安排人以外的一位单位负责人批准后，才能发布预告或举行。" \
+           "可以批准的人员：赵丽。" in texts
+
+
+def test_approval_note_gone_once_approved(db, people):
+    event = book(db, people)
+    event_flow.approve(db, actor=people.leader, event_id=event.id, now=NOW)
+    db.commit()
+
+    texts = status_texts(open_page(people.speaker, selected=event.id))
+
+    assert not [text for text in texts if "待批准" in text]
+
+
+def test_approvers_exclude_booker_and_inactive(db, people):
+    head_speaker = factories.make_user(db, "headspeaker", unit=people.office_unit,
+                                       display_name="钱主任",
+                                       roles={Role.UNIT_HEAD, Role.SPOKESPERSON})
+    retired = factories.make_user(db, "retired", unit=people.office_unit, display_name="老周",
+                                  roles={Role.UNIT_HEAD})
+    retired.is_active = False
+    db.add(retired)
+    db.commit()
+    event = events.create_event(db, actor=head_speaker, data=event_input())
+    db.commit()
+
+    names = [user.display_name for user in event_flow.approvers(db, event)]
+
+    assert names == ["赵丽"]
+
+
+def test_approvers_none_left_said(db, people):
+    people.leader.is_active = False
+    db.add(people.leader)
+    db.commit()
+    event = book(db, people)
+
+    texts = status_texts(open_page(people.speaker, selected=event.id))
+
+    assert [text for text in texts if "系统中目前没有其他在用的单位负责人" in text]
+
+
+# --- the booking's planned media on the 媒体 tab -----------------------------------------
+
+def test_planned_outlets_parsed_once():
+    from planner.services import planned_media
+
+    assert planned_media.parse_outlets("四川日报、四川电视台\n 新华社 ；四川日报") == [
+        "四川日报", "四川电视台", "新华社"]
+
+
+def test_media_tab_lists_planned_outlets(db, people):
+    from planner.services import media
+    event = book(db, people, invited_media="四川日报、四川电视台")
+    daily = media.create_contact(db, actor=people.speaker,
+                                 data=media.ContactInput(outlet="四川日报", reporter="李记者"))
+    media.invite(db, actor=people.speaker, event_id=event.id, contact_ids=[daily.id])
+    db.commit()
+
+    app = open_page(people.speaker, selected=event.id)
+    texts = status_texts(app)
+
+    assert "四川日报：已邀请" in texts
+    assert "四川电视台：拟邀请，尚未登记联系人" in texts
+    assert [b.label for b in app.button].count("登记并邀请") == 1
+
+
+def test_register_planned_outlet_invites_it(db, people):
+    from planner.services import media
+    event = book(db, people, invited_media="四川电视台")
+    app = open_page(people.speaker, selected=event.id)
+
+    button(app, "登记并邀请").click().run()
+
+    assert not app.exception
+    [invite] = media.invites_of(db, actor=people.speaker, event_id=event.id)
+    assert (invite.contact.outlet, invite.status) == ("四川电视台", "invited")
+    assert "四川电视台：已邀请" in status_texts(app)
+
+
+def test_planned_outlet_with_contact_points_to_invite(db, people):
+    from planner.services import media
+    event = book(db, people, invited_media="新华社")
+    media.create_contact(db, actor=people.speaker,
+                         data=media.ContactInput(outlet="新华社", reporter="王记者"))
+    db.commit()
+
+    app = open_page(people.speaker, selected=event.id)
+
+    assert "新华社：通讯录中有 1 位联系人，尚未邀请，请在下方“邀请媒体”中选择" in status_texts(app)
+    assert "登记并邀请" not in [b.label for b in app.button]
+
+
+def test_booking_field_named_planned_media(db, people):
+    app = open_page(people.speaker)
+
+    field = app.text_area(key="events_new_media")
+
+    assert field.label == "拟邀请媒体"
+    assert "“媒体”标签页" in field.help
+
+
+def test_approver_sees_button_not_note(db, people):
+    event = book(db, people)
+
+    app = open_page(people.leader, selected=event.id)
+
+    assert "批准" in [b.label for b in app.button]
+    assert not [text for text in status_texts(app) if "待批准" in text]
+
+
+def test_planned_outlets_shown_to_reader(db, people):
+    from planner.services import media
+    event = book(db, people, invited_media="新华社、四川日报")
+    media.create_contact(db, actor=people.speaker,
+                         data=media.ContactInput(outlet="新华社", reporter="王记者"))
+    db.commit()
+
+    app = open_page(people.drafter, selected=event.id)
+    texts = status_texts(app)
+
+    assert "新华社：通讯录中有 1 位联系人，尚未邀请" in texts
+    assert "四川日报：拟邀请，尚未登记联系人" in texts
+    assert "登记并邀请" not in [b.label for b in app.button]
