@@ -65,7 +65,9 @@ with st.sidebar:
     ui.show_unsaved_note()
 
 # Hiding the pages is a convenience. The planner services check the role themselves.
-if ui.run_action(lambda session, actor: audit.may_read(session, actor=actor)):
+with ui.db_session() as session:
+    reads_audit = audit.may_read(session, actor=user)
+if reads_audit:
     sections[t("nav.section_opinions")].append(audit_page)
 if any(role.role == Role.ADMIN for role in roles):
     sections[t("nav.section_admin")] = admin_pages
