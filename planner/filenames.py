@@ -39,8 +39,14 @@ def visible_text(text: str) -> str:
 
 
 def format_size(size_bytes: int) -> str:
-    """Return a size for people: whole bytes under 1 KB, else KB or MB with one decimal
-    (1 KB = 1024 bytes)."""
+    """Return a size for people: whole bytes under 1 KB, else KB or MB with one decimal.
+
+    Every size and limit in the app uses binary units (1 KB = 1024 bytes, 1 MB = 1024 KB),
+    because upload_max_mb and Streamlit's server.maxUploadSize both count 1,048,576 bytes
+    per MB and Windows Explorer shows sizes the same way. NOTE: Streamlit 1.67's uploader
+    shows decimal units (1 MB = 1,000,000 bytes) in browsers not on Windows, so there a
+    file reads "25.0MB" in the uploader and "23.8 MB" in the app's messages.
+    """
     if size_bytes < 1024:
         return t("file_size.bytes", count=size_bytes)
     kilobytes = size_bytes / 1024

@@ -14,7 +14,7 @@ from planner.documents.templates import load_template_spec
 from planner.documents.word import check_gbt9704
 from planner.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from planner.models import (AuditEntry, Disclosure, DraftKind, DraftSection, DraftStatus,
-                            EventDocument, EventDraftLink, EventKind, Role)
+                            EventDocument, EventDraftLink, EventKind, EventStatus, Role)
 from planner.services import coedit, drafts, event_documents, review
 from tests import factories
 from tests.event_docs_setup import make_press_office
@@ -268,6 +268,31 @@ def test_create_document_inactive_spokesperson_refused(office):
 
     with pytest.raises(PermissionDenied):
         create(office, office.event(), EventDocument.PLAN)
+
+
+@pytest.mark.parametrize("status, label", [(EventStatus.CANCELLED, "已取消"),
+                                           (EventStatus.ARCHIVED, "已归档")])
+def test_create_document_closed_event_refused(office, status, label):
+    event = office.event(status=status)
+
+    with pytest.raises(Conflict) as caught:
+        create(office, event, EventDocument.TRANSCRIPT)
+
+    assert caught.value.message.startswith(f"活动“政务公开工作”{label}，不能再起草文档。")
+    assert event_documents.closed_reason(office.session, event.id) == caught.value.message
+    assert event_documents.documents_for(office.session, event.id) == {}
+
+
+@pytest.mark.parametrize("status", [EventStatus.PLANNING, EventStatus.APPROVED,
+                                    EventStatus.ANNOUNCED, EventStatus.HELD])
+def test_create_document_open_event_allowed(office, status):
+    event = office.event(status=status)
+
+    draft = create(office, event, EventDocument.TRANSCRIPT)
+
+    assert event_documents.closed_reason(office.session, event.id) is None
+    assert event_documents.documents_for(office.session, event.id) == {
+        EventDocument.TRANSCRIPT: draft}
 
 
 def test_create_document_unknown_event_not_found(office):

@@ -3,6 +3,7 @@ Closed events request no further step. The booker is shown who may approve. The 
 planned media show on the 媒体 tab. Only readers of the audit trail see 审计记录 in the
 navigation."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -48,7 +49,7 @@ def test_booking_moves_selector_to_new_event(db, people):
     # set_value makes the browser replace the choice it holds; without it the browser
     # keeps showing, and on the next rerun sends, the event selected before.
     assert box.proto.set_value
-    assert box.proto.raw_value == "2026-12-10 10:00 · 新的通气会"
+    assert box.proto.raw_value == f"2026-12-10 10:00 · 新的通气会（策划中，编号 {new.id}）"
     assert box.value == new.id
     assert "新的通气会" in [header.value for header in app.subheader]
 
@@ -85,6 +86,52 @@ def test_selector_choice_still_wins(db, people):
     assert "第一场" in [header.value for header in app.subheader]
 
 
+def test_rebooked_event_told_apart_from_cancelled(db, people):
+    app = open_page(people.speaker)
+    fill_booking(app, "全省交通运输安全生产新闻发布会")
+    button(app, "检查并保存").click().run()
+    [cancelled] = events.list_events(db)
+    event_flow.cancel(db, actor=people.speaker, event_id=cancelled.id, reason="改期重办",
+                      now=NOW)
+    db.commit()
+
+    app.run()
+    fill_booking(app, "全省交通运输安全生产新闻发布会")
+    button(app, "检查并保存").click().run()
+
+    [rebooked] = [event for event in events.list_events(db) if event.id != cancelled.id]
+    box = app.selectbox(key=SELECT_BOX)
+    assert not app.exception
+    assert box.value == rebooked.id
+    assert box.proto.raw_value == ("2026-12-10 10:00 · 全省交通运输安全生产新闻发布会"
+                                   f"（策划中，编号 {rebooked.id}）")
+    assert len(set(box.options)) == len(box.options) == 2
+    assert f"策划中，编号 {rebooked.id}" in "".join(box.options)
+    assert f"已取消，编号 {cancelled.id}" in "".join(box.options)
+    assert "确认取消活动" in [b.label for b in app.button]
+
+
+def test_identical_events_each_reachable(db, people):
+    cancelled = book(db, people)
+    event_flow.cancel(db, actor=people.speaker, event_id=cancelled.id, reason="改期重办",
+                      now=NOW)
+    rebooked = book(db, people)
+    app = open_page(people.speaker, selected=cancelled.id)
+    assert app.selectbox(key=SELECT_BOX).value == cancelled.id
+
+    app.selectbox(key=SELECT_BOX).set_value(rebooked.id).run()
+    app.run()
+
+    assert app.selectbox(key=SELECT_BOX).value == rebooked.id
+    assert "确认取消活动" in [b.label for b in app.button]
+    assert not [text for text in status_texts(app) if text.startswith("活动已取消")]
+
+    app.selectbox(key=SELECT_BOX).set_value(cancelled.id).run()
+
+    assert app.selectbox(key=SELECT_BOX).value == cancelled.id
+    assert "确认取消活动" not in [b.label for b in app.button]
+
+
 @pytest.mark.browser
 @pytest.mark.flaky(reruns=1)
 def test_browser_tab_after_booking_keeps_new_event(page, event_server):
@@ -116,6 +163,49 @@ def test_browser_tab_after_booking_keeps_new_event(page, event_server):
 
     expect(page.get_by_role("heading", name="国省干线养护通气会")).to_be_visible()
     expect(page.get_by_role("heading", name="春运交通保障新闻发布会")).to_have_count(0)
+
+
+def browser_book(page, topic: str) -> None:
+    """Book `topic` with the form's default date and time, confirming any warning."""
+    page.get_by_text("安排新闻发布活动", exact=True).click()
+    page.get_by_label("主题", exact=True).first.fill(topic)
+    page.get_by_label("地点", exact=True).first.fill("厅三楼会议室")
+    page.get_by_role("button", name="检查并保存", exact=True).click()
+    # The server's clock is not frozen, so a booking on a weekend needs a confirmation.
+    confirm = page.get_by_role("button", name="已知悉以上提示，仍然保存", exact=True)
+    saved = alert(page, f"已安排：{topic}")
+    expect(confirm.or_(saved)).to_be_visible()
+    if confirm.is_visible():
+        confirm.click()
+    expect(saved).to_be_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.flaky(reruns=1)
+def test_browser_rebooking_shows_new_event(page, event_server):
+    server, people = event_server
+    page.goto(server.url)
+    page.get_by_label("用户名", exact=True).fill(people.speaker.username)
+    page.get_by_label("密码", exact=True).fill(factories.TEST_PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()
+    open_nav(page, "新闻发布活动")
+
+    browser_book(page, "国省干线养护通气会")
+    page.get_by_role("tab", name="状态", exact=True).click()
+    page.get_by_text("取消活动", exact=True).click()
+    page.get_by_label("取消原因（写入日历取消通知）", exact=True).fill("改期重办")
+    page.get_by_role("button", name="确认取消活动", exact=True).click()
+    expect(alert(page, "活动现为“已取消”")).to_be_visible()
+
+    browser_book(page, "国省干线养护通气会")
+    page.get_by_role("tab", name="状态", exact=True).click()
+    page.wait_for_timeout(1500)    # the tab's rerun
+
+    expect(page.get_by_role("combobox", name="查看活动")).to_have_value(
+        re.compile(r"国省干线养护通气会（策划中，编号 \d+）$"))
+    # The 取消活动 step is offered only while the shown event is not cancelled.
+    expect(page.get_by_text("取消活动", exact=True)).to_be_visible()
+    expect(alert(page, "活动已取消")).to_have_count(0)
 
 
 # --- 审计记录 in the navigation --------------------------------------------------------
@@ -354,3 +444,102 @@ def test_planned_outlets_shown_to_reader(db, people):
     assert "新华社：通讯录中有 1 位联系人，尚未邀请" in texts
     assert "四川日报：拟邀请，尚未登记联系人" in texts
     assert "登记并邀请" not in [b.label for b in app.button]
+
+
+# --- closed events: no new documents, files or invitations ---------------------------------
+
+def cancelled_event(db, people):
+    event = book(db, people)
+    event_flow.cancel(db, actor=people.speaker, event_id=event.id, reason="主讲人公务冲突",
+                      now=NOW)
+    db.commit()
+    return event
+
+
+def test_cancelled_event_offers_no_drafting(db, people):
+    event = cancelled_event(db, people)
+
+    app = open_page(people.speaker, selected=event.id)
+    texts = status_texts(app)
+
+    assert "起草" not in [b.label for b in app.button]
+    assert "活动“春运交通保障新闻发布会”已取消，不能再起草文档。已有文档仍可在稿件页面打开；" \
+           "如活动另行举办，请重新登记活动后起草。" in texts
+
+
+def test_open_event_offers_drafting(db, people):
+    event = book(db, people)
+
+    app = open_page(people.speaker, selected=event.id)
+
+    assert "起草" in [b.label for b in app.button]
+    assert not [text for text in status_texts(app) if "不能再起草文档" in text]
+
+
+def test_cancelled_event_offers_no_upload(db, people):
+    event = cancelled_event(db, people)
+
+    app = open_page(people.speaker, selected=event.id)
+
+    assert "活动“春运交通保障新闻发布会”已取消，附件不能再增删。已有附件仍可下载。" in \
+        status_texts(app)
+    assert not app.get("file_uploader")
+
+
+def test_attach_to_cancelled_event_refused(db, people):
+    from planner.errors import Conflict
+    from planner.services import event_files
+    event = cancelled_event(db, people)
+
+    with pytest.raises(Conflict) as caught:
+        event_files.attach(db, actor=people.speaker, event_id=event.id, file_name="议程.txt",
+                           data="发布会议程".encode())
+
+    assert "已取消，附件不能再增删" in caught.value.message
+    assert event_files.list_files(db, actor=people.speaker, event_id=event.id) == []
+
+
+def test_attach_to_open_event_allowed(db, people):
+    from planner.services import event_files
+    event = book(db, people)
+
+    saved = event_files.attach(db, actor=people.speaker, event_id=event.id,
+                               file_name="议程.txt", data="发布会议程".encode())
+
+    assert event_files.closed_reason(db, event.id) is None
+    assert [info.id for info in event_files.list_files(
+        db, actor=people.speaker, event_id=event.id)] == [saved.id]
+
+
+def test_invite_to_cancelled_event_refused(db, people):
+    from planner.errors import Conflict
+    from planner.services import media
+    event = cancelled_event(db, people)
+    daily = media.create_contact(db, actor=people.speaker,
+                                 data=media.ContactInput(outlet="四川日报", reporter="李记者"))
+
+    with pytest.raises(Conflict) as caught:
+        media.invite(db, actor=people.speaker, event_id=event.id, contact_ids=[daily.id])
+
+    assert "当前为“已取消”，不能再邀请媒体" in caught.value.message
+    assert media.invites_of(db, actor=people.speaker, event_id=event.id) == []
+
+
+# --- the history's 状态变化 column ---------------------------------------------------------
+
+def history_statuses(app: AppTest) -> list[str]:
+    [history] = [frame.value for frame in app.dataframe if "状态变化" in frame.value.columns]
+    return list(history["状态变化"])
+
+
+def test_history_edit_row_shows_status_once(db, people):
+    event = book(db, people)
+    events.update_event(db, actor=people.speaker, event_id=event.id,
+                        data=event_input(topic="春运交通保障新闻通气会"))
+    event_flow.approve(db, actor=people.leader, event_id=event.id, now=NOW)
+    db.commit()
+
+    statuses = history_statuses(open_page(people.speaker, selected=event.id))
+
+    # 登记, 修改活动信息, 批准
+    assert statuses == ["策划中", "策划中", "策划中 → 已批准"]

@@ -133,7 +133,7 @@ def test_revise_keeps_header_the_text_lacks(any_session, author, policy):
 def test_revise_takes_header_the_text_states(any_session, author, policy):
     text = "四川省交通运输厅关于政府信息公开的实施意见（2026年修订）\n川交函〔2026〕3号\n" + revised_text()
 
-    revise(any_session, author, policy.id, text=text)
+    revise(any_session, author, policy.id, text=text, confirm_title_change=True)
 
     stored = any_session.get(Policy, policy.id)
     assert stored.title == "四川省交通运输厅关于政府信息公开的实施意见（2026年修订）"
@@ -702,7 +702,9 @@ def test_page_hides_unreadable_entries_after_revision(app_engine):
     assert f"答问口径库中有 {total} 条答问依据的是替换前的文本" in warnings
     assert f"另有 {private_count} 条您无权查看" in warnings
     assert PRIVATE_QUESTION not in warnings
-    assert "另有 1 篇稿件您无权查看" in warnings
+    # No draft title is listed above it, so the count reads "其中", not "另有".
+    assert "其中 1 篇稿件您无权查看" in warnings
+    assert "另有 1 篇稿件" not in warnings
     assert inside_quotes(private_title) not in warnings
 
 

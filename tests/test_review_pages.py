@@ -244,3 +244,43 @@ def test_queue_after_sign_in(people):
     app.switch_page("views/queue.py").run()
     assert not app.exception
     assert [i.value for i in app.info] == ["目前没有等待您处理的稿件。"]
+
+
+def test_queue_lists_own_draft_in_review(people, engine):
+    author_app = signed_in(people.author, "views/drafts.py")
+    button(author_app, "送审").click().run()
+    assert status_of(engine, people.draft_id) == S.PENDING_FIRST
+
+    app = signed_in(people.author, "views/queue.py")
+
+    assert queue_headings(app) == ["我送审的稿件（审查中，1 篇）"]
+    assert [i.value for i in app.info] == []
+    table = app.dataframe[0].value
+    assert table["稿件"].tolist() == [people.title]
+    assert table["状态"].tolist() == ["待初审"]
+    assert table["下一步"].tolist() == ["初审"]
+    assert table["办理人"].tolist() == ["李华"]
+
+
+def test_queue_own_draft_moves_to_next_level(people, engine, session):
+    review.submit(session, actor=people.author, draft_id=people.draft_id)
+    review.approve(session, actor=people.peer, draft_id=people.draft_id, opinion="同意。")
+    session.commit()
+
+    app = signed_in(people.author, "views/queue.py")
+
+    table = app.dataframe[0].value
+    assert table["状态"].tolist() == ["待审核"]
+    assert table["办理人"].tolist() == ["王强"]
+
+
+def test_submitted_in_review_only_own_drafts(people, session):
+    review.submit(session, actor=people.author, draft_id=people.draft_id)
+    session.commit()
+
+    mine = review.submitted_in_review(session, actor=people.author)
+    others = review.submitted_in_review(session, actor=people.peer)
+
+    assert [entry.item.draft_id for entry in mine] == [people.draft_id]
+    assert mine[0].next_step.names == ("李华",)
+    assert others == []

@@ -230,19 +230,30 @@ def event_list(filters: events.EventFilter) -> int | None:
     count_col.caption(t("event_page2.count", total=found.total, page=found.page,
                         pages=found.pages))
 
-    labels = {row.id: f"{format_office(row.starts_at)} · {row.topic}" for row in found.rows}
+    labels = {row.id: option_label(row) for row in found.rows}
     selected = st.session_state.get(SELECTED_KEY)
     if selected is not None and selected not in labels:
         # Chosen on the supervision board, or before the filters changed: keep it offered.
         chosen = ui.run_public(lambda s: events.get_event(s, selected))
         if chosen is not None:
-            labels = {chosen.id: f"{format_office(chosen.starts_at)} · {chosen.topic}", **labels}
+            labels = {chosen.id: option_label(chosen), **labels}
     ids = list(labels)
     sync_select_box(selected, ids)
     event_id = st.selectbox(t("event_page.select"), ids, format_func=labels.get,
                             key=SELECT_BOX_KEY)
     st.session_state[SELECTED_KEY] = st.session_state[SHOWN_KEY] = event_id
     return event_id
+
+
+def option_label(event) -> str:
+    """Label an event in the selectbox with its time, topic, status and 编号.
+
+    Streamlit 1.67 maps a selectbox's choice back to an option through the option's label,
+    so two options with one label always resolve to the first. Events at the same time with
+    the same topic (one booked again after a 取消) therefore need the status and 编号.
+    """
+    return t("event_page.select_option", time=format_office(event.starts_at), topic=event.topic,
+             status=ui.label("event.status", event.status), id=event.id)
 
 
 def sync_select_box(selected: int | None, ids: list[int]) -> None:
@@ -318,13 +329,18 @@ def status_tab(event) -> None:
         st.markdown(f"**{t('event_page2.history')}**")
         st.dataframe([{t("event_page2.col_at"): format_office(row.at),
                        t("event_page2.col_action"): t(f"event_flow.action.{row.action}"),
-                       t("event_page2.col_status"): " → ".join(
-                           ui.label("event.status", s) for s in (row.from_status, row.to_status)
-                           if s),
+                       t("event_page2.col_status"): status_change(row.from_status,
+                                                                  row.to_status),
                        t("event_page2.col_times"): row.change,
                        t("event_page2.col_reason"): row.reason,
                        t("event_page2.col_actor"): row.actor_name} for row in history],
                      hide_index=True, width="stretch")
+
+
+def status_change(before: str | None, after: str | None) -> str:
+    """Show "策划中 → 已批准" for a transition, the status once for a row that kept it."""
+    labels = list(dict.fromkeys(ui.label("event.status", s) for s in (before, after) if s))
+    return " → ".join(labels) or "—"
 
 
 def closure_lines(closed: event_flow.Closure) -> None:
@@ -599,7 +615,12 @@ def files_tab(event, may_view: bool) -> None:
             file_name=info.file_name, mime=info.content_type)
     if not found:
         st.caption(t("event_page2.no_files"))
-    if is_organiser and event.status != EventStatus.ARCHIVED:
+    if not is_organiser:
+        return
+    closed = ui.run_public(lambda s: event_files.closed_reason(s, event.id))
+    if closed:
+        st.caption(closed)
+    else:
         upload_form(event, found)
 
 

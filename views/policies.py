@@ -181,12 +181,17 @@ def confirm_revision(policy_id: int, parsed: ParsedPolicy, raw_text: str,
     note = st.text_area(t("policy_revision_page.note"),
                         key=f"policies_revise_note_{preview.base_hash[:12]}",
                         placeholder=t("policy_revision_page.note_placeholder"), height=68)
+    confirm_title_change = False
+    if preview.title_changed:
+        confirm_title_change = st.checkbox(t("policy_revision_page.confirm_title_change"),
+                                           key=f"policies_revise_same_{preview.base_hash[:12]}")
     confirm_column, cancel_column = st.columns(2)
     if confirm_column.button(t("policy_revision_page.confirm"), type="primary",
                              key="policies_revise_confirm"):
         result = ui.run_action(lambda s, a: policies.revise_policy(
             s, actor=a, policy_id=policy_id, parsed=parsed, raw_text=raw_text,
-            source_name=source_name, note=note, base_hash=preview.base_hash))
+            source_name=source_name, note=note, base_hash=preview.base_hash,
+            confirm_title_change=confirm_title_change))
         if result is not None:
             st.session_state.pop(REVISION_KEY, None)
             st.session_state[RESULT_KEY] = (policy_id, revision_summary(result))
@@ -199,6 +204,11 @@ def confirm_revision(policy_id: int, parsed: ParsedPolicy, raw_text: str,
 
 
 def show_preview(preview: policies.RevisionPreview) -> None:
+    if preview.title_changed:
+        current, revised = preview.header["title"]
+        st.warning(t("policy_revision_page.title_differs",
+                     title=ui.escape_md(inside_book_marks(current)),
+                     revised=ui.escape_md(inside_book_marks(revised))))
     for name, (current, revised) in preview.header.items():
         st.markdown(t("policy_revision_page.header_change", field=t(HEADER_LABELS[name]),
                       old=ui.escape_md(current) or "—", new=ui.escape_md(revised) or "—"))
@@ -235,7 +245,9 @@ def show_revision_result(policy_id: int) -> None:
                    paths="、".join(ui.escape_md(path) for path in paths))
                  for title, paths in summary["gaps"]]
         if summary["hidden_gaps"]:
-            lines.append(t("policy_revision_page.hidden_gaps", count=summary["hidden_gaps"]))
+            # "另有" (besides) would add to an empty list, so with none listed say "其中".
+            key = "hidden_gaps" if summary["gaps"] else "only_hidden_gaps"
+            lines.append(t(f"policy_revision_page.{key}", count=summary["hidden_gaps"]))
         st.warning("  \n".join([t("policy_revision_page.gaps_header"), *lines]))
     else:
         st.success(t("policy_revision_page.no_gaps"))
@@ -243,7 +255,8 @@ def show_revision_result(policy_id: int) -> None:
     if total_entries:
         lines = [f"- {ui.escape_md(question)}" for question in summary["entries"]]
         if summary["hidden_entries"]:
-            hidden = t("policy_revision_page.hidden_entries", count=summary["hidden_entries"])
+            key = "hidden_entries" if summary["entries"] else "only_hidden_entries"
+            hidden = t(f"policy_revision_page.{key}", count=summary["hidden_entries"])
             lines.append(f"- {hidden}")
         st.warning("\n".join([t("policy_revision_page.entries_header", count=total_entries),
                               "", *lines]))

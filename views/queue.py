@@ -1,8 +1,8 @@
 """我的待办: the drafts waiting for the signed-in user at each review level, oldest first,
 with how long they have waited, the 已审发 drafts the user may release (待发布), the
-user's own drafts that came back (退回), the press events waiting for the user's 批准 or
-another step of their cycle, and the sections assigned to the user for co-editing
-(分配给我的段落)."""
+user's own drafts that came back (退回) or are in review (我送审的稿件), the press events
+waiting for the user's 批准 or another step of their cycle, and the sections assigned to
+the user for co-editing (分配给我的段落)."""
 
 import streamlit as st
 
@@ -81,11 +81,32 @@ waiting_events = ui.run_action(lambda session, actor: event_queue.events_for(ses
 if waiting_events:
     show_events(waiting_events)
 
+
+def show_submitted(submitted: list[review.SubmittedItem]) -> None:
+    """我送审的稿件: the user's drafts in review, each with its level and who decides there."""
+    st.subheader(t("queue_page.group_submitted", count=len(submitted)))
+    st.dataframe([{
+        t("queue_page.col_title"): entry.item.title,
+        t("queue_page.col_kind"): ui.label("draft.kind", entry.item.kind),
+        t("queue_page.col_status"): ui.label("draft.status", entry.item.status),
+        t("queue_page.col_next_level"): ui.label("review.level", entry.item.level),
+        t("queue_page.col_next_actors"): "、".join(entry.next_step.names)
+        if entry.next_step and entry.next_step.names else t("queue_page.no_actor"),
+        t("queue_page.col_age"): review.format_age(entry.item.age),
+    } for entry in submitted], hide_index=True, width="stretch")
+    st.divider()
+
+
+submitted = ui.run_action(lambda session, actor: review.submitted_in_review(session,
+                                                                            actor=actor))
+if submitted:
+    show_submitted(submitted)
+
 items = ui.run_action(lambda session, actor: review.queue_for(session, actor=actor))
 if items is None:
     st.stop()
 if not items:
-    if not waiting_events:
+    if not waiting_events and not submitted:
         st.info(t("queue_page.empty"))
     st.stop()
 

@@ -25,10 +25,12 @@ def render(event_id: int) -> None:
         return
 
     st.subheader(t("event_documents_widget.header"))
+    if view["closed"] and view["may_create"]:
+        st.info(view["closed"])
     for role in EventDocument:
         _role_row(event_id, role, view)
     pending = st.session_state.get(PENDING_KEY)
-    if pending is not None and pending[0] == event_id:
+    if pending is not None and pending[0] == event_id and not view["closed"]:
         _creation_form(event_id, EventDocument(pending[1]))
 
     brief = view["documents"].get(EventDocument.ANSWER_BRIEF)
@@ -50,6 +52,7 @@ def _load(session, actor, event_id: int) -> dict:
         "readable": {draft.id: drafts.may_read(session, actor=actor, draft=draft)
                      for draft in documents.values()},
         "may_create": event_documents.may_create(session, actor=actor, event_id=event_id),
+        "closed": event_documents.closed_reason(session, event_id),
         "suggestions": event_documents.library_suggestions(session, event_id, actor=actor),
     }
 
@@ -75,7 +78,7 @@ def _role_row(event_id: int, role: EventDocument, view: dict) -> None:
         return
 
     state_col.caption(t("event_documents_widget.missing"))
-    if view["may_create"] and action_col.button(
+    if view["may_create"] and not view["closed"] and action_col.button(
             t("event_documents_widget.create"), key=f"event_documents_create_{event_id}_{role}"):
         st.session_state[PENDING_KEY] = (event_id, role.value)
         st.rerun()

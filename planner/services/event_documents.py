@@ -25,7 +25,8 @@ from planner.documents.templates import INTRO_KEY, TemplateSpec, load_template_s
 from planner.errors import Conflict, InvalidInput, PermissionDenied
 from planner.i18n import has_key, inside_book_marks, inside_quotes, t
 from planner.models import (AnswerTier, Disclosure, Draft, DraftKind, DraftSection, DraftStatus,
-                            EventDocument, EventDraftLink, EventMediaInvite, InterviewQuestion,
+                            EventDocument, EventDraftLink, EventMediaInvite, EventStatus,
+                            InterviewQuestion,
                             MediaContact, MediaInviteStatus, Policy, PressEvent, QuestionStatus,
                             Role, Unit, User, VersionOrigin)
 from planner.permissions import has_any_role, has_role, probing
@@ -50,6 +51,8 @@ SUGGESTED_DISCLOSURE = {
 }
 # 已审发 or 已发布: the 预告 may go out, so the event may be announced.
 RELEASABLE_STATES = {DraftStatus.APPROVED, DraftStatus.RELEASED}
+# A held event still needs its 文字实录 and 重要政务活动信息, so only these states end drafting.
+CLOSED_EVENT = {EventStatus.CANCELLED, EventStatus.ARCHIVED}
 MAX_ANSWER_FIELD = 5000
 MAX_SOURCE_REF = 500
 
@@ -107,6 +110,7 @@ def create_document(session: Session, *, actor: User, event_id: int, role: Event
     """
     role = _role(role)
     event = _lock_event(session, event_id)
+    _require_open(event)
     unit_id = _require_creator(session, actor, event)
     disclosure = drafts.check_disclosure(disclosure, disclosure_reason, disclosure_basis)
     if disclosure == Disclosure.PUBLIC:
@@ -145,6 +149,21 @@ def may_create(session: Session, *, actor: User, event_id: int) -> bool:
     except (PermissionDenied, InvalidInput):
         return False
     return True
+
+
+def closed_reason(session: Session, event_id: int) -> str | None:
+    """Return why no document can be drafted for the event any more, or None if it can."""
+    try:
+        _require_open(events.get_event(session, event_id))
+    except Conflict as exc:
+        return exc.message
+    return None
+
+
+def _require_open(event: PressEvent) -> None:
+    if event.status in CLOSED_EVENT:
+        raise Conflict("event_documents.event_closed", topic=inside_quotes(event.topic),
+                       status=t(f"event.status.{event.status}"))
 
 
 def _role(role: EventDocument | str) -> EventDocument:

@@ -42,6 +42,8 @@ ALLOWED_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png",
                  "pdf": "application/pdf", "docx": DOCX_TYPE, "xlsx": XLSX_TYPE,
                  "txt": "text/plain"}
 MAX_FILES_PER_EVENT = 200
+# A cancelled or archived event is closed: its files are kept as they are.
+CLOSED_EVENT = {EventStatus.CANCELLED, EventStatus.ARCHIVED}
 # Limits for the Office packages: a photo-heavy 发布材料 may unpack to a few hundred MB,
 # but nothing real has thousands of parts or parts compressed more than 100-fold.
 MAX_UNPACKED_MB = 300
@@ -252,9 +254,19 @@ def _reject_repeat(session: Session, event: PressEvent, file_name: str, digest: 
 
 def _writable_event(session: Session, event_id: int) -> PressEvent:
     event = get_event(session, event_id)
-    if event.status == EventStatus.ARCHIVED:
-        raise Conflict("event_files.archived", topic=inside_quotes(event.topic))
+    if event.status in CLOSED_EVENT:
+        raise Conflict("event_files.event_closed", topic=inside_quotes(event.topic),
+                       status=t(f"event.status.{event.status}"))
     return event
+
+
+def closed_reason(session: Session, event_id: int) -> str | None:
+    """Return why the event's files can no longer be added or deleted, or None if they can."""
+    try:
+        _writable_event(session, event_id)
+    except Conflict as exc:
+        return exc.message
+    return None
 
 
 def _get(session: Session, attachment_id: int) -> EventAttachment:

@@ -267,6 +267,7 @@ class RevisionPreview:
     header: dict[str, tuple[str, str]]           # changed header field → (current, revised)
     changes: list[ClauseChange]                  # the first PREVIEW_CHANGE_LIMIT changes
     counts: dict[str, int]                       # ClauseStatus → clauses, plus "unchanged"
+    title_changed: bool = False                  # the revised text states another title
 
 
 @dataclass(frozen=True)
@@ -318,12 +319,14 @@ def preview_revision(session: Session, *, policy_id: int, parsed: ParsedPolicy,
     counts["unchanged"] = len(revised) - counts[ClauseStatus.ADDED] - counts[ClauseStatus.CHANGED]
     header = _header_changes(policy, _revised_fields(policy, parsed))
     return RevisionPreview(base_hash=content_hash(session, policy_id), header=header,
-                           changes=changes[:PREVIEW_CHANGE_LIMIT], counts=counts)
+                           changes=changes[:PREVIEW_CHANGE_LIMIT], counts=counts,
+                           title_changed=title_changed(policy, parsed))
 
 
 def revise_policy(session: Session, *, actor: User, policy_id: int, parsed: ParsedPolicy,
                   raw_text: str, source_name: str, note: str = "",
-                  base_hash: str | None = None) -> RevisionResult:
+                  base_hash: str | None = None,
+                  confirm_title_change: bool = False) -> RevisionResult:
     """Replace a policy's text and sections with a revised version, keeping its id.
 
     The previous text and header fields are kept as a PolicyRevision. Header fields that
@@ -333,9 +336,16 @@ def revise_policy(session: Session, *, actor: User, policy_id: int, parsed: Pars
     that cite clauses the new text lacks, and 答问口径库 entries resting on the old text,
     are returned so the page can name them. Those that `actor` may not read
     (draft_access) are only counted, because their titles and questions are withheld.
+    A revised text whose title differs from the policy's (see title_changed) raises
+    InvalidInput unless `confirm_title_change` is set, because it is most likely another
+    document pasted by mistake.
     """
     require(session, actor, "revise_policy", POLICY_EDITORS)
     policy = _locked_policy(session, policy_id)
+    if title_changed(policy, parsed) and not confirm_title_change:
+        raise InvalidInput("policy.revision_title_differs",
+                           title=inside_book_marks(policy.title),
+                           revised=inside_book_marks(parsed.title.strip()))
     fields = _revised_fields(policy, parsed)
     _validate_revision(policy, fields, parsed, raw_text, note)
     old_hash = content_hash(session, policy_id)
@@ -383,6 +393,13 @@ def content_hash(session: Session, policy_id: int) -> str:
     from planner.services import answer_library   # it imports drafts, which imports this module
 
     return answer_library.current_policy_hashes(session, {policy_id}).get(policy_id, "")
+
+
+def title_changed(policy: Policy, parsed: ParsedPolicy) -> bool:
+    """Return whether the revised text states a title other than the policy's, compared
+    after identity_key as find_duplicates does. A text without a title never differs."""
+    revised_key = identity_key(parsed.title)
+    return bool(revised_key) and revised_key != identity_key(policy.title)
 
 
 def _locked_policy(session: Session, policy_id: int) -> Policy:

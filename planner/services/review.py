@@ -81,6 +81,7 @@ LEVEL_ROLE = {ReviewLevel.FIRST: Role.DRAFTER, ReviewLevel.SECOND: Role.DEPARTME
               ReviewLevel.FINAL: Role.UNIT_HEAD}
 LEVEL_STATUS = {ReviewLevel.FIRST: _S.PENDING_FIRST, ReviewLevel.SECOND: _S.PENDING_SECOND,
                 ReviewLevel.FINAL: _S.PENDING_FINAL}
+_STATUS_LEVEL = {status: level for level, status in LEVEL_STATUS.items()}
 # 初审 and 审核 happen inside the drafting unit; 审发 by a 单位负责人 of any unit.
 UNIT_BOUND_LEVELS = {ReviewLevel.FIRST, ReviewLevel.SECOND}
 STEP_OUTCOME = {Step.SUBMIT: ReviewOutcome.SUBMIT, Step.APPROVE: ReviewOutcome.APPROVE,
@@ -643,6 +644,31 @@ def queue_for(session: Session, *, actor: User, now: datetime | None = None) -> 
                      for row in session.exec(_release_query(release_units)))
     items.extend(_queue_item(row, None, now) for row in session.exec(_returned_query(actor)))
     return items
+
+
+@dataclass(frozen=True)
+class SubmittedItem:
+    """One of the user's own drafts in review (待初审, 待审核, 待审发), with who acts next."""
+
+    item: QueueItem
+    next_step: NextActors | None
+
+
+def submitted_in_review(session: Session, *, actor: User, now: datetime | None = None
+                        ) -> list[SubmittedItem]:
+    """我送审的稿件: drafts that `actor` wrote or submitted in the current round and that
+    wait at a review level, oldest first, each with next_actors. One next_actors call per
+    draft, because an author has only a few drafts in review at a time."""
+    if not actor.is_active:
+        return []
+    now = now or now_utc()
+    query = (_queue_columns()
+             .where(Draft.status.in_(list(LEVEL_STATUS.values())),
+                    or_(Draft.created_by == actor.id, _in_round_by(actor, ReviewOutcome.SUBMIT)))
+             .order_by(Draft.status_changed_at, Draft.id))
+    items = [_queue_item(row, _STATUS_LEVEL[row[3]], now) for row in session.exec(query)]
+    return [SubmittedItem(item=item, next_step=next_actors(session, draft_id=item.draft_id))
+            for item in items]
 
 
 def format_age(age: timedelta) -> str:
