@@ -48,8 +48,8 @@ def require(session: Session, user: User | None, action: str, roles: set[Role],
     """Raise PermissionDenied unless the user has one of `roles` (in `unit_id`, if given).
 
     `action` is a catalog key under [actions] naming what was attempted, so the
-    message says what was refused and which roles may do it. A unit-bound check also names
-    the unit, and the units where the user does hold roles, because "需要承办人员" alone
+    message names the refused action and the roles allowed to do it. A unit-bound check
+    also names the unit and the units where the user has roles, because "需要承办人员" alone
     misleads someone who is a 承办人员 elsewhere. A refusal is logged as a warning, except
     inside probing().
     """

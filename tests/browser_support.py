@@ -143,3 +143,13 @@ class AppServer:
                 return response.read().decode().strip()
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return ""
+
+
+def sign_in_page(page, url: str, username: str) -> None:
+    """Open the app at `url` and sign in as `username` with the test password."""
+    from tests import factories
+
+    page.goto(url)
+    page.get_by_label("用户名", exact=True).fill(username)
+    page.get_by_label("密码", exact=True).fill(factories.TEST_PASSWORD)
+    page.get_by_role("button", name="登录", exact=True).click()

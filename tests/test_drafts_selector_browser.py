@@ -11,7 +11,7 @@ from planner.db import make_engine
 from planner.models import Disclosure, DraftKind, Role
 from planner.services import drafts, policies
 from tests import factories
-from tests.browser_support import AppServer
+from tests.browser_support import AppServer, sign_in_page
 from tests.review_ready import fill_placeholders
 from tests.test_browser import WAIT_MS, browser, page   # noqa: F401 (fixtures)
 from tests.test_review import POLICY_TEXT
@@ -60,10 +60,7 @@ def office_server(browser, tmp_path):   # noqa: F811 (the fixture imported above
 
 
 def test_selector_shows_state_after_submit(page, office_server):   # noqa: F811
-    page.goto(office_server.url)
-    page.get_by_label("用户名", exact=True).fill("zhangming")
-    page.get_by_label("密码", exact=True).fill(factories.TEST_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
+    sign_in_page(page, office_server.url, "zhangming")
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="稿件编辑").click()
     box = page.get_by_role("combobox", name="选择稿件")
     expect(box).to_have_value(f"{DRAFT_LABEL}（草稿）", timeout=WAIT_MS)

@@ -13,6 +13,7 @@ from planner.models import EventDraftLink, EventStatus, Role
 from planner.services import event_flow, events, review
 from tests import factories
 from tests.test_browser import alert, open_nav
+from tests.browser_support import sign_in_page
 from tests.event_setup import AFTER, approved_draft, event_input
 from tests.test_event_pages import (APP, NOW, START, app_db, browser, book, button,  # noqa: F401
                                     db, event_server, open_page, page, people, stored)
@@ -136,10 +137,7 @@ def test_identical_events_each_reachable(db, people):
 @pytest.mark.flaky(reruns=1)
 def test_browser_tab_after_booking_keeps_new_event(page, event_server):
     server, people = event_server
-    page.goto(server.url)
-    page.get_by_label("用户名", exact=True).fill(people.speaker.username)
-    page.get_by_label("密码", exact=True).fill(factories.TEST_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
+    sign_in_page(page, server.url, people.speaker.username)
     open_nav(page, "新闻发布活动")
     expect(page.get_by_role("heading", name="春运交通保障新闻发布会")).to_be_visible()
 
@@ -184,10 +182,7 @@ def browser_book(page, topic: str) -> None:
 @pytest.mark.flaky(reruns=1)
 def test_browser_rebooking_shows_new_event(page, event_server):
     server, people = event_server
-    page.goto(server.url)
-    page.get_by_label("用户名", exact=True).fill(people.speaker.username)
-    page.get_by_label("密码", exact=True).fill(factories.TEST_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
+    sign_in_page(page, server.url, people.speaker.username)
     open_nav(page, "新闻发布活动")
 
     browser_book(page, "国省干线养护通气会")

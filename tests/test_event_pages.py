@@ -26,7 +26,7 @@ from planner.models import (Disclosure, EventDocument, EventKind, EventStatus,
 from planner.services import event_documents, event_files, event_flow, events, media
 from planner.timeutil import OFFICE_TZ, to_office
 from tests import factories
-from tests.browser_support import AppServer
+from tests.browser_support import AppServer, sign_in_page
 from tests.event_setup import EventPeople, event_input, make_people
 # `browser` and `page` are fixtures: pytest finds them in this module's namespace.
 from tests.test_browser import alert, browser, open_nav, page  # noqa: F401
@@ -643,10 +643,7 @@ def uploaded_file_shown(page, name: str) -> None:
 @pytest.mark.flaky(reruns=1)
 def test_browser_link_tab_and_upload_limit(page, event_server):
     server, people = event_server
-    page.goto(server.url)
-    page.get_by_label("用户名", exact=True).fill(people.speaker.username)
-    page.get_by_label("密码", exact=True).fill(factories.TEST_PASSWORD)
-    page.get_by_role("button", name="登录", exact=True).click()
+    sign_in_page(page, server.url, people.speaker.username)
     open_nav(page, "新闻发布活动")
 
     link = page.get_by_role("link", name=BROWSER_ROOM)

@@ -245,7 +245,7 @@ def show_revision_result(policy_id: int) -> None:
                    paths="、".join(ui.escape_md(path) for path in paths))
                  for title, paths in summary["gaps"]]
         if summary["hidden_gaps"]:
-            # "另有" (besides) would add to an empty list, so with none listed say "其中".
+            # "另有" (besides) reads as an addition to the list, so an empty list uses "其中".
             key = "hidden_gaps" if summary["gaps"] else "only_hidden_gaps"
             lines.append(t(f"policy_revision_page.{key}", count=summary["hidden_gaps"]))
         st.warning("  \n".join([t("policy_revision_page.gaps_header"), *lines]))

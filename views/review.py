@@ -31,7 +31,7 @@ if selected is not None and selected not in names:
     opened = ui.run_action(lambda session, actor: drafts.open_draft(session, actor=actor,
                                                                     draft_id=selected))
     if opened is None:
-        st.session_state.pop("review_selected")   # refused or gone: the error says which
+        st.session_state.pop("review_selected")   # refused or deleted: the error shown names which
     else:
         names = {opened.id: t("review_page.choice_other", title=opened.title,
                               status=ui.label("draft.status", opened.status)), **names}

@@ -246,8 +246,8 @@ def preview_released(session: Session, event_id: int) -> bool:
 
 def library_suggestions(session: Session, event_id: int, limit: int = 5, *,
                         actor: User | None = None) -> answer_library.LibraryPage | None:
-    """Return approved answers on the event's policy that `actor` may see, newest first;
-    None without a policy."""
+    """Return the approved 答问口径库 entries on the event's policy that `actor` may read,
+    newest first, or None when the event has no policy."""
     event = events.get_event(session, event_id)
     if event.policy_id is None:
         return None
